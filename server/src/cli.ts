@@ -1,0 +1,117 @@
+/**
+ * `h2lens check FILE... [--json | --sarif] [--profile NAME] [--format NAME]`
+ * Exit status: 0 no error finding, 1 an error finding, 2 bad usage or an unreadable/unrecognised file.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { analyzeText } from './core/analyze.ts';
+import { detectBytes, FORMATS } from './core/formats/detect.ts';
+import { PROFILES, selectProfiles } from './core/rules/profiles.ts';
+import { fileReport, type FileReport } from './core/report/summary.ts';
+import { renderSarif } from './core/report/sarif.ts';
+import { renderText } from './core/report/text.ts';
+import exampleLog from './examples/go1.24-undrained-client.log';
+
+const VERSION = '0.1.0';
+const EXAMPLE_NAME = 'example: go1.24-undrained-client.log';
+
+const USAGE = `usage: h2lens check [FILE...] [--json | --sarif] [--profile NAME]... [--format NAME]
+
+Analyses HTTP/2 debug logs (Go GODEBUG=http2debug=2 output; .gz is read too) and prints
+findings compiler-style. With no FILE it analyses an embedded real example: a Go 1.24
+client that closed response bodies without reading them.
+
+  --json           one JSON document on stdout
+  --sarif          SARIF 2.1.0 on stdout
+  --profile NAME   evaluate against this peer profile only (repeatable): ${PROFILES.map((p) => p.id).join(', ')}
+  --format NAME    skip sniffing: ${FORMATS.join(', ')}
+
+Exit status: 0 no error finding, 1 at least one error finding, 2 bad usage or unreadable file.`;
+
+class UsageError extends Error {}
+
+interface Options { files: string[]; output: 'text' | 'json' | 'sarif'; profiles: string[]; format?: string }
+
+function parseArgs(argv: string[]): Options {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
+  if (command === '--version') { process.stdout.write(VERSION + '\n'); process.exit(0); }
+  if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  const opts: Options = { files: [], output: 'text', profiles: [] };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') opts.output = 'json';
+    else if (a === '--sarif') opts.output = 'sarif';
+    else if (a === '--profile') opts.profiles.push(...value().split(','));
+    else if (a === '--format') opts.format = value();
+    else if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); process.exit(0); }
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else opts.files.push(a);
+  }
+  for (const p of opts.profiles) if (!PROFILES.some((x) => x.id === p)) throw new UsageError(`unknown profile "${p}" (known: ${PROFILES.map((x) => x.id).join(', ')})`);
+  if (opts.format && !(FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`unknown format "${opts.format}" (known: ${FORMATS.join(', ')})`);
+  return opts;
+}
+
+function readInput(file: string): string {
+  let bytes: Uint8Array = file === '-' ? readFileSync(0) : readFileSync(file);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try { bytes = gunzipSync(bytes); } catch (e) { throw new Error(`cannot decompress: ${(e as Error).message}`); }
+  }
+  const bad = detectBytes(bytes);
+  if (bad && 'error' in bad) throw new Error(bad.error);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+function main(): number {
+  let opts: Options;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`h2lens: ${e.message}\n${USAGE}\n`); return 2; }
+    throw e;
+  }
+  const profiles = selectProfiles(opts.profiles);
+  const inputs = opts.files.length ? opts.files : [EXAMPLE_NAME];
+  const reports: FileReport[] = [];
+  let unreadable = false;
+  for (const file of inputs) {
+    let text: string;
+    try {
+      text = file === EXAMPLE_NAME ? exampleLog : readInput(file);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+      process.stderr.write(`h2lens: ${file}: ${reason}\n`);
+      reports.push(fileReport(file, { error: reason, findings: [], notes: [] }));
+      unreadable = true;
+      continue;
+    }
+    const analysis = analyzeText(text, { ...(opts.format ? { format: opts.format } : {}), ctx: { profiles } });
+    if (analysis.error) {
+      process.stderr.write(`h2lens: ${file}: ${analysis.error}\n`);
+      unreadable = true;
+    } else if ((analysis.trace?.frames.length ?? 0) === 0) {
+      process.stderr.write(`h2lens: ${file}: ${analysis.notes[analysis.notes.length - 1]}\n`);
+      unreadable = true;
+    }
+    reports.push(fileReport(file, analysis));
+  }
+  if (opts.output === 'json') process.stdout.write(JSON.stringify({ files: reports }, null, 2) + '\n');
+  else if (opts.output === 'sarif') process.stdout.write(JSON.stringify(renderSarif(reports, VERSION), null, 2) + '\n');
+  else process.stdout.write(renderText(reports, process.stdout.isTTY === true && !process.env['NO_COLOR']));
+  if (unreadable) return 2;
+  return reports.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (e) {
+  process.stderr.write(`h2lens: internal error: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,126 @@
+/**
+ * The one shape every input format is turned into: a frame as one endpoint saw it,
+ * anchored to the place in the source it came from.
+ */
+
+/** Who logged the frame: the endpoint whose log this is. `sent` = it wrote the frame. */
+export type Direction = 'sent' | 'received';
+
+/** Which end of the connection the logging endpoint is. */
+export type Role = 'client' | 'server' | 'unknown';
+
+/** RFC 9113 frame type codes (§6) plus the extensions the formats name. */
+export const FrameType = {
+  DATA: 0x0,
+  HEADERS: 0x1,
+  PRIORITY: 0x2,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  PUSH_PROMISE: 0x5,
+  PING: 0x6,
+  GOAWAY: 0x7,
+  WINDOW_UPDATE: 0x8,
+  CONTINUATION: 0x9,
+  ALTSVC: 0xa,
+  ORIGIN: 0xc,
+  PRIORITY_UPDATE: 0x10,
+} as const;
+export type FrameTypeName = keyof typeof FrameType;
+
+export const Flag = {
+  END_STREAM: 0x1,
+  ACK: 0x1,
+  END_HEADERS: 0x4,
+  PADDED: 0x8,
+  PRIORITY: 0x20,
+} as const;
+
+/** Where a frame (or anything else) sits in the source text: 0-based line, character range on it. */
+export interface SourceSpan {
+  line: number;
+  startChar: number;
+  endChar: number;
+}
+
+export interface HeaderField {
+  name: string;
+  value: string;
+  /** Line the field was logged on (hpack decode / encoding line), when separate from the frame. */
+  line?: number;
+}
+
+/** A frame as parsed from one line (or one JSON object) of the input. */
+export interface FrameEvent extends SourceSpan {
+  /** Connection key within this file: Framer pointer, tcp.stream, NetLog source id… */
+  connection: string;
+  direction: Direction;
+  /** Frame type code (0x0–0xff). */
+  type: number;
+  /** Type name as the source printed it (`DATA`, `UNKNOWN_FRAME_TYPE_12`, ``). */
+  typeName: string;
+  flags: number;
+  streamId: number;
+  /** Payload length in bytes (wire length, including padding). */
+  length: number;
+  /** Milliseconds since the Unix epoch, when the source has timestamps. */
+  time?: number;
+  /** RST_STREAM / GOAWAY error code. */
+  errorCode?: number;
+  /** GOAWAY last-stream-id. */
+  lastStreamId?: number;
+  /** GOAWAY debug data, decoded. */
+  debugData?: string;
+  /** SETTINGS entries in the order sent: [name, value]. */
+  settings?: Array<[string, number]>;
+  /** WINDOW_UPDATE increment. */
+  increment?: number;
+  /** PING opaque data as 16 lower-case hex digits (8 bytes). */
+  pingPayload?: string;
+  /** DATA: the first bytes of the payload as the source showed them (decoded), and how many were left out. */
+  dataPreview?: string;
+  dataOmitted?: number;
+  /** Header fields of HEADERS / PUSH_PROMISE / CONTINUATION, when the source logged them. */
+  headers?: HeaderField[];
+}
+
+/** What a format knows about a connection beyond its frames. */
+export interface ConnectionInfo {
+  id: string;
+  role?: Role;
+  /** Remote address when the log names it. */
+  peer?: string;
+  /** Line where the connection was announced (e.g. `Transport creating client conn`). */
+  line?: number;
+  /** How the connection ended when the log says so (`EOF`, an error text). */
+  endNote?: string;
+  endLine?: number;
+}
+
+/** The result of one format parser. */
+export interface ParsedLog {
+  format: string;
+  frames: FrameEvent[];
+  connections: Map<string, ConnectionInfo>;
+  /** Lines of the input (for positions and counts). */
+  lineCount: number;
+  /** Things the parser wants the user to know (e.g. "no HTTP/2 frame found"). */
+  notes: string[];
+}
+
+export function frameTypeName(code: number): string {
+  for (const [name, value] of Object.entries(FrameType)) if (value === code) return name;
+  return `UNKNOWN_FRAME_TYPE_${code}`;
+}
+
+export function hasFlag(frame: Pick<FrameEvent, 'flags'>, flag: number): boolean {
+  return (frame.flags & flag) !== 0;
+}
+
+/** END_STREAM only exists on DATA and HEADERS. */
+export function endsStream(frame: Pick<FrameEvent, 'type' | 'flags'>): boolean {
+  return (frame.type === FrameType.DATA || frame.type === FrameType.HEADERS) && (frame.flags & Flag.END_STREAM) !== 0;
+}
+
+export function isAck(frame: Pick<FrameEvent, 'type' | 'flags'>): boolean {
+  return (frame.type === FrameType.PING || frame.type === FrameType.SETTINGS) && (frame.flags & Flag.ACK) !== 0;
+}

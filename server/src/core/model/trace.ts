@@ -1,0 +1,196 @@
+/**
+ * Trace: the parsed frames grouped into connections and streams, each stream run through the
+ * RFC 9113 §5.1 state machine. Built in one pass over the frames.
+ */
+import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog, Role } from './frame.ts';
+import { FrameType, endsStream } from './frame.ts';
+import type { StreamState, StreamStatus, Violation } from './streamState.ts';
+import { isStreamFrame, transition } from './streamState.ts';
+
+export interface FrameRecord extends FrameEvent {
+  /** Index in `trace.frames`. */
+  index: number;
+  stateBefore?: StreamState;
+  stateAfter?: StreamState;
+  violation?: Violation;
+}
+
+export interface Stream {
+  id: number;
+  connection: string;
+  /** Indices of this stream's frames in `trace.frames`, in log order. */
+  frames: number[];
+  status: StreamStatus;
+  /** Who opened the stream: odd ids are client-initiated (§5.1.1). */
+  initiator: 'client' | 'server';
+  /** First HEADERS frame (the request, for client-initiated streams). */
+  openFrame?: number;
+  requestHeaders?: HeaderField[];
+  responseHeaders?: HeaderField[];
+  method?: string;
+  path?: string;
+  authority?: string;
+  status_?: string;
+  endStreamSent?: number;
+  endStreamReceived?: number;
+  resetFrame?: number;
+  dataBytesSent: number;
+  dataBytesReceived: number;
+}
+
+export interface Connection {
+  id: string;
+  role: Role;
+  peer?: string;
+  info: ConnectionInfo;
+  frames: number[];
+  streams: Map<number, Stream>;
+  /** GOAWAY frames, in order. */
+  goaways: number[];
+  /** The log began after the connection preface: early stream states are unknown. */
+  joinedMidway: boolean;
+  /** Highest stream id seen per initiator, for implicit closing (§5.1.1). */
+  maxClientStream: number;
+  maxServerStream: number;
+}
+
+export interface Trace {
+  format: string;
+  frames: FrameRecord[];
+  connections: Connection[];
+  connectionById: Map<string, Connection>;
+  lineCount: number;
+  notes: string[];
+}
+
+export function headerValue(headers: HeaderField[] | undefined, name: string): string | undefined {
+  return headers?.find((h) => h.name === name)?.value;
+}
+
+function inferRole(frames: FrameEvent[]): Role {
+  // The side that sends HEADERS on an odd stream first is the client.
+  for (const f of frames) {
+    if (f.type === FrameType.HEADERS && f.streamId % 2 === 1) return f.direction === 'sent' ? 'client' : 'server';
+    if (f.type === FrameType.PUSH_PROMISE) return f.direction === 'sent' ? 'server' : 'client';
+  }
+  return 'unknown';
+}
+
+export function buildTrace(parsed: ParsedLog): Trace {
+  const frames: FrameRecord[] = parsed.frames.map((f, index) => ({ ...f, index }));
+  const connections: Connection[] = [];
+  const connectionById = new Map<string, Connection>();
+  const framesByConn = new Map<string, FrameRecord[]>();
+  for (const f of frames) {
+    let list = framesByConn.get(f.connection);
+    if (!list) framesByConn.set(f.connection, (list = []));
+    list.push(f);
+  }
+  for (const [id, list] of framesByConn) {
+    const info = parsed.connections.get(id) ?? { id };
+    const first = list[0]!;
+    const conn: Connection = {
+      id,
+      role: info.role && info.role !== 'unknown' ? info.role : inferRole(list),
+      info,
+      frames: [],
+      streams: new Map(),
+      goaways: [],
+      // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
+      joinedMidway: !(first.type === FrameType.SETTINGS && (first.flags & 1) === 0),
+      maxClientStream: 0,
+      maxServerStream: 0,
+    };
+    if (info.peer) conn.peer = info.peer;
+    connections.push(conn);
+    connectionById.set(id, conn);
+  }
+  // Connections in order of first appearance.
+  connections.sort((a, b) => (framesByConn.get(a.id)![0]!.index - framesByConn.get(b.id)![0]!.index));
+
+  /** Per connection and direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
+  const openBlocks = new Map<string, number>();
+  for (const f of frames) {
+    const conn = connectionById.get(f.connection)!;
+    conn.frames.push(f.index);
+    // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
+    // stream, from the same sender, and nothing else in between.
+    const blockKey = `${f.connection}\u0000${f.direction}`;
+    const openBlock = openBlocks.get(blockKey);
+    if (f.type === FrameType.CONTINUATION) {
+      if (openBlock === f.streamId) {
+        if (f.flags & 0x4) openBlocks.delete(blockKey);
+        const stream = conn.streams.get(f.streamId);
+        if (stream) {
+          stream.frames.push(f.index);
+          f.stateBefore = f.stateAfter = stream.status.state;
+        }
+        continue;
+      }
+      if (!conn.joinedMidway) {
+        f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: openBlock === undefined ? 'CONTINUATION without a preceding HEADERS or PUSH_PROMISE that lacked END_HEADERS' : `CONTINUATION on stream ${f.streamId} while the field block of stream ${openBlock} is open` };
+      }
+    } else if (openBlock !== undefined && !conn.joinedMidway) {
+      f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${f.typeName || 'frame'} while the field block of stream ${openBlock} is still open (only CONTINUATION may follow a HEADERS without END_HEADERS)` };
+      openBlocks.delete(blockKey);
+    }
+    if ((f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) && (f.flags & 0x4) === 0) openBlocks.set(blockKey, f.streamId);
+    if (f.type === FrameType.GOAWAY) conn.goaways.push(f.index);
+    if (!isStreamFrame(f.type, f.streamId)) continue;
+    const initiator = f.streamId % 2 === 1 ? 'client' : 'server';
+    let stream = conn.streams.get(f.streamId);
+    if (!stream) {
+      const maxSeen = initiator === 'client' ? conn.maxClientStream : conn.maxServerStream;
+      let state: StreamStatus;
+      if (f.streamId <= maxSeen) state = { state: 'closed', closedBy: 'implicit' }; // §5.1.1: lower idle ids are closed
+      else if (conn.joinedMidway && f.type !== FrameType.HEADERS) state = { state: 'unknown' };
+      else state = { state: 'idle' };
+      stream = { id: f.streamId, connection: conn.id, frames: [], status: state, initiator, dataBytesSent: 0, dataBytesReceived: 0 };
+      conn.streams.set(f.streamId, stream);
+      if (f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) {
+        if (initiator === 'client') conn.maxClientStream = Math.max(conn.maxClientStream, f.streamId);
+        else conn.maxServerStream = Math.max(conn.maxServerStream, f.streamId);
+      }
+    }
+    stream.frames.push(f.index);
+    f.stateBefore = stream.status.state;
+    const t = transition(stream.status, f);
+    stream.status = t.after;
+    f.stateAfter = t.after.state;
+    if (t.violation && !f.violation) f.violation = t.violation;
+
+    if (f.type === FrameType.HEADERS) {
+      // Which side sent the request: for a client-initiated stream, the client's HEADERS.
+      const fromClient = (f.direction === 'sent') === (conn.role !== 'server');
+      if (stream.openFrame === undefined) stream.openFrame = f.index;
+      if (f.headers) {
+        if (fromClient && initiator === 'client' && !stream.requestHeaders) stream.requestHeaders = f.headers;
+        else if (!fromClient && !stream.responseHeaders) stream.responseHeaders = f.headers;
+      }
+    }
+    if (f.type === FrameType.DATA) {
+      if (f.direction === 'sent') stream.dataBytesSent += f.length;
+      else stream.dataBytesReceived += f.length;
+    }
+    if (endsStream(f)) {
+      if (f.direction === 'sent') stream.endStreamSent ??= f.index;
+      else stream.endStreamReceived ??= f.index;
+    }
+    if (f.type === FrameType.RST_STREAM) stream.resetFrame ??= f.index;
+  }
+  for (const conn of connections) {
+    for (const s of conn.streams.values()) {
+      s.method = headerValue(s.requestHeaders, ':method');
+      s.path = headerValue(s.requestHeaders, ':path');
+      s.authority = headerValue(s.requestHeaders, ':authority');
+      s.status_ = headerValue(s.responseHeaders, ':status');
+    }
+  }
+  return { format: parsed.format, frames, connections, connectionById, lineCount: parsed.lineCount, notes: parsed.notes };
+}
+
+/** Is this frame sent by the client of its connection? */
+export function isFromClient(conn: Connection, f: FrameEvent): boolean {
+  if (conn.role === 'server') return f.direction === 'received';
+  return f.direction === 'sent';
+}

@@ -1,0 +1,126 @@
+/**
+ * cancelled-response: the client reset a stream with CANCEL after its request was complete and the
+ * response had begun — the response body was closed before it was read to EOF.
+ */
+import { FrameType } from '../model/frame.ts';
+import type { FrameRecord, Stream, Trace } from '../model/trace.ts';
+import { isFromClient } from '../model/trace.ts';
+import { ErrorCode } from '../knowledge/rfc9113.ts';
+import type { Finding, RelatedLocation, Rule } from './types.ts';
+import { at } from './util.ts';
+
+export const CANCELLED_RESPONSE = 'cancelled-response';
+
+const STORY = [
+  'The client closed the response body before reading it to the end, so its HTTP/2 transport cancelled the stream.',
+  'In Go this is `resp.Body.Close()` without draining the body — typically after `json.NewDecoder(resp.Body).Decode(&v)`, which stops after one JSON value and never reads the end of the stream (EOF).',
+  'Since Go 1.24 (x/net v0.31.0) each such RST_STREAM is sent together with a PING, so that the transport can tell a slow server from a dead one. Edges count those PINGs: Cloudflare treated the RST_STREAM + PING stream as a PING flood (CVE-2019-9512) and closed the connections with GOAWAY ENHANCE_YOUR_CALM.',
+  '',
+  '**Fix**: read the body to EOF before closing it:',
+  '```go',
+  'defer func() {',
+  '\t_, _ = io.Copy(io.Discard, resp.Body)',
+  '\tresp.Body.Close()',
+  '}()',
+  '```',
+].join('\n');
+
+export const cancelledResponseRule: Rule = {
+  id: CANCELLED_RESPONSE,
+  title: 'Response cancelled before its body was read',
+  defaultSeverity: 'warning',
+  description: 'The client reset (RST_STREAM CANCEL) a stream after its request was complete and the response had begun: the response body was closed before it was read to EOF.',
+  check(trace: Trace): Finding[] {
+    const findings: Finding[] = [];
+    for (const conn of trace.connections) {
+      for (const stream of conn.streams.values()) {
+        const rst = stream.resetFrame === undefined ? undefined : trace.frames[stream.resetFrame]!;
+        if (!rst || rst.errorCode !== ErrorCode.CANCEL || !isFromClient(conn, rst)) continue;
+        const finding = diagnose(trace, stream, rst, conn.role === 'server');
+        if (finding) findings.push(finding);
+      }
+    }
+    return findings;
+  },
+};
+
+function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: boolean): Finding | undefined {
+  const conn = trace.connectionById.get(stream.connection)!;
+  let requestComplete = false;
+  let responseHeaders: FrameRecord | undefined;
+  let lastData: FrameRecord | undefined;
+  let endBefore: FrameRecord | undefined;
+  let endAfter: FrameRecord | undefined;
+  for (const i of stream.frames) {
+    const f = trace.frames[i]!;
+    const fromClient = isFromClient(conn, f);
+    const before = i < rst.index;
+    if (before && fromClient && (f.type === FrameType.HEADERS || f.type === FrameType.DATA) && (f.flags & 1)) requestComplete = true;
+    if (fromClient) continue;
+    if (f.type === FrameType.HEADERS && before && !responseHeaders) responseHeaders = f;
+    if (f.type === FrameType.DATA && before) lastData = f;
+    if ((f.type === FrameType.DATA || f.type === FrameType.HEADERS) && (f.flags & 1)) {
+      if (before) endBefore ??= f;
+      else endAfter ??= f;
+    }
+  }
+  // A reset before the response began is a cancelled request (timeout, context), not this story.
+  if (!requestComplete || !responseHeaders) return undefined;
+
+  const ping = pingWithReset(trace, conn.frames, rst, (f) => isFromClient(conn, f));
+  const who = serverView ? 'received' : 'sent';
+  const related: RelatedLocation[] = [];
+  const status = stream.status_ ? ` (:status ${stream.status_})` : '';
+  related.push(at(responseHeaders, `response HEADERS${status} ${serverView ? 'sent' : 'received'} here`));
+  if (lastData && lastData !== endBefore) related.push(at(lastData, `last response DATA ${serverView ? 'sent' : 'read'} before the reset (${lastData.length} bytes)`));
+  if (endBefore) related.push(at(endBefore, serverView
+    ? 'the server had already sent END_STREAM: the response was complete, the reset was unnecessary'
+    : 'END_STREAM had already arrived: the response was complete, the reset was unnecessary'));
+  else if (endAfter) related.push(at(endAfter, 'END_STREAM arrived after the reset: the response was still in flight'));
+  if (ping) related.push(at(ping, `PING ${who} with the reset (Go ≥ 1.24 sends one per reset; edges count them as a PING flood)`));
+
+  const path = stream.path ? ` ${stream.method ?? ''} ${stream.path}`.replace(/\s+/g, ' ') : '';
+  const parts = [
+    `Stream ${stream.id}${path}: the client cancelled the response (RST_STREAM CANCEL) after its headers arrived — the response body was closed before it was read to the end (Go: resp.Body.Close() without draining).`,
+  ];
+  if (endBefore) parts.push('The response was already complete (END_STREAM came first), so this reset was entirely unnecessary.');
+  if (ping) parts.push('A PING went out with the reset; repeated per request, edges treat these as a PING flood and answer GOAWAY ENHANCE_YOUR_CALM.');
+  parts.push('Fix: drain the body (io.Copy(io.Discard, resp.Body)) before Close().');
+
+  return {
+    rule: CANCELLED_RESPONSE,
+    severity: 'warning',
+    line: rst.line,
+    startChar: rst.startChar,
+    endChar: rst.endChar,
+    connection: conn.id,
+    stream: stream.id,
+    frame: rst.index,
+    message: parts.join(' '),
+    related,
+    explanation: STORY,
+    fix: 'drain-go-body',
+  };
+}
+
+/**
+ * The PING that goes with a reset: the next frame the client sends on the connection after the
+ * RST_STREAM, when it is a PING (not an ACK). Go writes them back to back.
+ */
+export function pingWithReset(trace: Trace, connFrames: number[], rst: FrameRecord, fromResetter: (f: FrameRecord) => boolean): FrameRecord | undefined {
+  // Binary search for the reset's position in the connection's frame list.
+  let lo = 0;
+  let hi = connFrames.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (connFrames[mid]! < rst.index) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo + 1; k < connFrames.length; k++) {
+    const f = trace.frames[connFrames[k]!]!;
+    if (!fromResetter(f)) continue;
+    if (f.type === FrameType.PING && (f.flags & 1) === 0) return f;
+    return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,63 @@
+/**
+ * goaway: explains a GOAWAY (other than ENHANCE_YOUR_CALM, which has its own rule): error code,
+ * last-stream-id, debug data, and which in-flight streams it lost.
+ */
+import { FrameType } from '../model/frame.ts';
+import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
+import { ErrorCode, NGHTTP2_ERR_FLOODED_ON_WIRE, errorCodeMeaning, errorCodeName } from '../knowledge/rfc9113.ts';
+import type { Finding, RelatedLocation, Rule } from './types.ts';
+import { at } from './util.ts';
+
+export const GOAWAY = 'goaway';
+const MAX_RELATED = 20;
+
+/** Streams the GOAWAY's receiver had opened above last-stream-id and not finished: the sender never processed them. */
+export function lostStreams(trace: Trace, conn: Connection, goaway: FrameRecord): number[] {
+  const last = goaway.lastStreamId ?? 0;
+  // The receiver of the GOAWAY initiated the lost streams: odd ids if it is the client.
+  const receiverIsClient = (goaway.direction === 'received') === (conn.role !== 'server');
+  const lost: number[] = [];
+  for (const s of conn.streams.values()) {
+    if (s.id <= last || (s.id % 2 === 1) !== receiverIsClient) continue;
+    const opened = s.openFrame !== undefined && s.openFrame < goaway.index;
+    const finished = s.frames.some((i) => i < goaway.index && trace.frames[i]!.stateAfter === 'closed');
+    if (opened && !finished) lost.push(s.id);
+  }
+  return lost.sort((a, b) => a - b);
+}
+
+export const goawayRule: Rule = {
+  id: GOAWAY,
+  title: 'Connection shut down (GOAWAY)',
+  defaultSeverity: 'warning',
+  description: 'A GOAWAY other than ENHANCE_YOUR_CALM: what its error code means, its last-stream-id and debug data, and which in-flight streams it lost.',
+  check(trace: Trace): Finding[] {
+    const findings: Finding[] = [];
+    for (const conn of trace.connections) {
+      for (const gi of conn.goaways) {
+        const g = trace.frames[gi]!;
+        if (g.errorCode === ErrorCode.ENHANCE_YOUR_CALM || g.errorCode === NGHTTP2_ERR_FLOODED_ON_WIRE) continue;
+        const code = g.errorCode ?? 0;
+        const lost = lostStreams(trace, conn, g);
+        const related: RelatedLocation[] = [];
+        for (const id of lost.slice(0, MAX_RELATED)) {
+          const s = conn.streams.get(id)!;
+          related.push(at(trace.frames[s.openFrame!]!, `stream ${id} was above last-stream-id ${g.lastStreamId ?? 0}: not processed, safe to retry`));
+        }
+        const who = g.direction === 'sent' ? 'This endpoint' : 'The peer';
+        const debug = g.debugData ? ` Debug data: "${g.debugData}".` : '';
+        const lostText = lost.length ? ` ${lost.length} stream${lost.length === 1 ? '' : 's'} in flight above it (${lost.slice(0, 8).join(', ')}${lost.length > 8 ? ', …' : ''}) were not processed and can be retried (RFC 9113 §6.8).` : '';
+        const graceful = code === ErrorCode.NO_ERROR;
+        findings.push({
+          rule: GOAWAY,
+          severity: graceful && lost.length === 0 ? 'info' : 'warning',
+          line: g.line, startChar: g.startChar, endChar: g.endChar, connection: conn.id, frame: g.index, related,
+          message: `${who} sent GOAWAY ${errorCodeName(code)} with last-stream-id ${g.lastStreamId ?? 0}: ${errorCodeMeaning(code)}.${debug}${lostText}`,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+export const isGoaway = (f: FrameRecord): boolean => f.type === FrameType.GOAWAY;

@@ -1,0 +1,85 @@
+/**
+ * unanswered-ping: a PING that never got its ACK (while the peer kept talking, or long enough for a
+ * pinger's timeout), or whose ACK came later than a pinger's timeout.
+ */
+import { FrameType } from '../model/frame.ts';
+import type { FrameRecord, Trace } from '../model/trace.ts';
+import type { Finding, RelatedLocation, Rule, RuleContext } from './types.ts';
+import { at, formatSeconds, plural } from './util.ts';
+
+export const UNANSWERED_PING = 'unanswered-ping';
+const MAX_RELATED = 20;
+
+export const unansweredPingRule: Rule = {
+  id: UNANSWERED_PING,
+  title: 'PING without ACK',
+  defaultSeverity: 'warning',
+  description: 'A PING was not acknowledged although the peer kept sending frames (or for longer than a pinger\'s timeout), or its ACK came after that timeout.',
+  check(trace: Trace, ctx: RuleContext): Finding[] {
+    const timeoutProfile = ctx.profiles.find((p) => p.pingTimeoutMs);
+    const timeoutMs = timeoutProfile?.pingTimeoutMs?.value;
+    const lastTime = lastTimestamp(trace);
+    const findings: Finding[] = [];
+    for (const conn of trace.connections) {
+      // Outstanding pings per direction and payload, in order.
+      const waiting = new Map<string, FrameRecord[]>();
+      const unanswered: FrameRecord[] = [];
+      const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
+      /** Index of the last frame each side sent, to know whether the peer stayed alive. */
+      let lastFrom = { sent: -1, received: -1 };
+      for (const i of conn.frames) {
+        const f = trace.frames[i]!;
+        lastFrom = f.direction === 'sent' ? { ...lastFrom, sent: i } : { ...lastFrom, received: i };
+        if (f.type !== FrameType.PING) continue;
+        if ((f.flags & 1) === 0) {
+          const key = `${f.direction}:${f.pingPayload ?? ''}`;
+          let q = waiting.get(key);
+          if (!q) waiting.set(key, (q = []));
+          q.push(f);
+        } else {
+          const key = `${f.direction === 'sent' ? 'received' : 'sent'}:${f.pingPayload ?? ''}`;
+          const ping = waiting.get(key)?.shift();
+          if (ping && timeoutMs !== undefined && ping.time !== undefined && f.time !== undefined && f.time - ping.time > timeoutMs) late.push({ ping, ack: f });
+        }
+      }
+      for (const q of waiting.values()) {
+        for (const ping of q) {
+          // The answer comes from the other side: did that side send anything later?
+          const peerLater = ping.direction === 'sent' ? lastFrom.received > ping.index : lastFrom.sent > ping.index;
+          const timedOut = timeoutMs !== undefined && ping.time !== undefined && lastTime !== undefined && lastTime - ping.time > timeoutMs;
+          if (peerLater || timedOut) unanswered.push(ping);
+        }
+      }
+      unanswered.sort((a, b) => a.index - b.index);
+      if (unanswered.length) {
+        const first = unanswered[0]!;
+        const related: RelatedLocation[] = unanswered.slice(1, MAX_RELATED + 1).map((p) => at(p, 'another PING without ACK'));
+        const sender = first.direction === 'sent' ? 'this endpoint' : 'the peer';
+        const answerer = first.direction === 'sent' ? 'The peer' : 'This endpoint';
+        findings.push({
+          rule: UNANSWERED_PING, severity: 'warning', line: first.line, startChar: first.startChar, endChar: first.endChar,
+          connection: conn.id, frame: first.index, related,
+          message: `${plural(unanswered.length, 'PING')} sent by ${sender} never got an ACK. ${answerer} must answer every PING with an ACK carrying the same 8 bytes (RFC 9113 §6.7); a pinger treats a missing ACK as a dead connection${timeoutProfile ? ` (${timeoutProfile.name}: after ${formatSeconds(timeoutMs! / 1000)})` : ''}. When many PINGs are unanswered, the peer is overloaded or not reading — or has already decided this is a flood.`,
+        });
+      }
+      if (late.length) {
+        const { ping, ack } = late[0]!;
+        findings.push({
+          rule: UNANSWERED_PING, severity: 'warning', line: ack.line, startChar: ack.startChar, endChar: ack.endChar,
+          connection: conn.id, frame: ack.index,
+          related: [at(ping, 'the PING this ACK answers'), ...late.slice(1, MAX_RELATED + 1).map((l) => at(l.ack, 'another late ACK'))],
+          message: `PING ACK after ${formatSeconds((ack.time! - ping.time!) / 1000)}${late.length > 1 ? ` (and ${late.length - 1} more late ACKs)` : ''}: longer than ${timeoutProfile!.name}'s PingTimeout of ${formatSeconds(timeoutMs! / 1000)}, after which it closes the connection as dead.`,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+function lastTimestamp(trace: Trace): number | undefined {
+  for (let i = trace.frames.length - 1; i >= 0; i--) {
+    const t = trace.frames[i]!.time;
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}

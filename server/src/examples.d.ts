@@ -1,0 +1,5 @@
+// esbuild's text loader turns the embedded example logs into strings.
+declare module '*.log' {
+  const text: string;
+  export default text;
+}
