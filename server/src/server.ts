@@ -1,1 +1,171 @@
-export {};
+/**
+ * The h2lens language server: LSP wiring only. Every feature reads one cached analysis per
+ * document version (analysisCache.ts); the analysis itself lives in core/.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisCache, type CachedAnalysis } from './analysisCache.ts';
+import { looksLikeGoHttp2debug } from './core/formats/goHttp2debug.ts';
+import { selectProfiles } from './core/rules/profiles.ts';
+import type { Severity } from './core/rules/types.ts';
+import { toDiagnostic } from './features/diagnostics.ts';
+import { hover } from './features/hover.ts';
+import { definition, documentSymbols, references } from './features/navigation.ts';
+import { AnalysisChangedNotification, type AnalysisSummary } from './protocol.ts';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const cache = new AnalysisCache();
+/** Rule docs ship with the extension: dist/server.js → docs/rules.md. */
+const docsBase = pathToFileURL(resolve(__dirname, '..', 'docs', 'rules.md')).href;
+
+interface Settings {
+  peerProfiles: string[];
+  rules: Record<string, { severity?: Severity | 'off' }>;
+}
+let settings: Settings = { peerProfiles: [], rules: {} };
+let canPullConfiguration = false;
+const pending = new Map<string, NodeJS.Timeout>();
+/** Documents whose "nothing to show" message was already shown, so it is said once. */
+const told = new Set<string>();
+
+/** log/plaintext documents are analysed only when their content is HTTP/2 output. */
+function isHttp2Document(doc: TextDocument): boolean {
+  if (doc.languageId === 'h2log') return true;
+  if (doc.languageId === 'log' || doc.languageId === 'plaintext') return looksLikeGoHttp2debug(doc.getText());
+  return false;
+}
+
+function analysisOf(doc: TextDocument): CachedAnalysis {
+  const severity: Record<string, Severity | 'off'> = {};
+  for (const [id, r] of Object.entries(settings.rules ?? {})) if (r?.severity) severity[id] = r.severity;
+  return cache.analyze(doc.uri, doc.version, doc.getText(), { ctx: { profiles: selectProfiles(settings.peerProfiles), severity } });
+}
+
+function summarize(entry: CachedAnalysis): AnalysisSummary {
+  const a = entry.analysis;
+  return {
+    uri: entry.uri,
+    version: entry.version,
+    format: a.format ?? null,
+    frames: a.trace?.frames.length ?? 0,
+    connections: a.trace?.connections.length ?? 0,
+    streams: a.trace?.connections.reduce((n, c) => n + c.streams.size, 0) ?? 0,
+    findings: a.findings.length,
+    errors: a.findings.filter((f) => f.severity === 'error').length,
+    warnings: a.findings.filter((f) => f.severity === 'warning').length,
+    notes: a.notes,
+    ...(a.error ? { error: a.error } : {}),
+  };
+}
+
+function validate(doc: TextDocument): void {
+  if (!isHttp2Document(doc)) {
+    void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+    return;
+  }
+  const entry = analysisOf(doc);
+  if (documents.get(doc.uri)?.version !== doc.version) return; // edited meanwhile: the next run publishes
+  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: entry.analysis.findings.map((f) => toDiagnostic(f, doc.uri, docsBase)) });
+  const summary = summarize(entry);
+  void connection.sendNotification(AnalysisChangedNotification, summary);
+  const problem = summary.error ?? (summary.frames === 0 ? summary.notes[summary.notes.length - 1] : undefined);
+  if (problem && doc.languageId === 'h2log' && !told.has(doc.uri)) {
+    told.add(doc.uri);
+    // A request: a client may not implement it; never let that take the server down.
+    connection.window.showWarningMessage(`h2lens: ${problem}`).then(undefined, () => undefined);
+  }
+}
+
+function schedule(doc: TextDocument, delayMs: number): void {
+  const t = pending.get(doc.uri);
+  if (t) clearTimeout(t);
+  pending.set(doc.uri, setTimeout(() => {
+    pending.delete(doc.uri);
+    const current = documents.get(doc.uri);
+    if (current) validate(current);
+  }, delayMs));
+}
+
+/** The analysis for a request: cached for this version, else computed now. */
+function entryFor(uri: string): CachedAnalysis | undefined {
+  const doc = documents.get(uri);
+  if (!doc || !isHttp2Document(doc)) return undefined;
+  return analysisOf(doc);
+}
+
+async function loadSettings(): Promise<void> {
+  if (!canPullConfiguration) return;
+  const s = (await connection.workspace.getConfiguration('h2lens')) as Partial<Settings> | null;
+  settings = { peerProfiles: Array.isArray(s?.peerProfiles) ? s.peerProfiles : [], rules: s?.rules && typeof s.rules === 'object' ? s.rules : {} };
+}
+
+connection.onInitialize((params): InitializeResult => {
+  canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      documentSymbolProvider: { label: 'HTTP/2 connections' },
+      referencesProvider: true,
+      definitionProvider: true,
+    },
+    serverInfo: { name: 'h2lens', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(async () => {
+  await loadSettings();
+  for (const doc of documents.all()) validate(doc);
+});
+
+connection.onDidChangeConfiguration(async (change) => {
+  const s = (change.settings as { h2lens?: Partial<Settings> } | undefined)?.h2lens;
+  if (s) settings = { peerProfiles: s.peerProfiles ?? [], rules: s.rules ?? {} };
+  else await loadSettings();
+  cache.clear();
+  for (const doc of documents.all()) validate(doc);
+});
+
+// TextDocuments fires onDidChangeContent on open too: analyse at once then, debounce edits.
+documents.onDidChangeContent((e) => schedule(e.document, cache.latest(e.document.uri) ? 200 : 0));
+documents.onDidClose((e) => {
+  const t = pending.get(e.document.uri);
+  if (t) clearTimeout(t);
+  pending.delete(e.document.uri);
+  cache.evict(e.document.uri);
+  told.delete(e.document.uri);
+  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+
+connection.onHover((p) => {
+  const entry = entryFor(p.textDocument.uri);
+  return entry ? hover(entry, p.position.line, p.position.character, docsBase) : null;
+});
+connection.onDocumentSymbol((p) => {
+  const entry = entryFor(p.textDocument.uri);
+  return entry ? documentSymbols(entry) : [];
+});
+connection.onReferences((p) => {
+  const entry = entryFor(p.textDocument.uri);
+  return entry ? references(entry, p.textDocument.uri, p.position.line, p.position.character) : [];
+});
+connection.onDefinition((p) => {
+  const entry = entryFor(p.textDocument.uri);
+  return entry ? definition(entry, p.textDocument.uri, p.position.line, p.position.character) : null;
+});
+
+
+// A failed promise must never end the server: log it and go on serving.
+process.on('unhandledRejection', (reason) => connection.console.error(`h2lens: ${String(reason)}`));
+
+documents.listen(connection);
+connection.listen();

@@ -1,0 +1,71 @@
+/**
+ * One analysis per document version, so hover, references, symbols and tree requests never re-parse.
+ * Entries are evicted when their document closes, and the cache is bounded (LRU).
+ */
+import type { Analysis, AnalyzeOptions } from './core/analyze.ts';
+import { analyzeText } from './core/analyze.ts';
+import type { FrameRecord } from './core/model/trace.ts';
+
+export interface CachedAnalysis {
+  uri: string;
+  version: number;
+  analysis: Analysis;
+  /** Line → frame indices on that line. */
+  framesByLine: Map<number, number[]>;
+}
+
+export class AnalysisCache {
+  private readonly entries = new Map<string, CachedAnalysis>();
+  constructor(private readonly capacity = 16) {}
+
+  get(uri: string, version: number): CachedAnalysis | undefined {
+    const e = this.entries.get(uri);
+    if (!e || e.version !== version) return undefined;
+    // Refresh LRU position.
+    this.entries.delete(uri);
+    this.entries.set(uri, e);
+    return e;
+  }
+
+  /** Latest analysis of a document whatever its version (for requests that race with edits). */
+  latest(uri: string): CachedAnalysis | undefined {
+    return this.entries.get(uri);
+  }
+
+  analyze(uri: string, version: number, text: string, opts: AnalyzeOptions): CachedAnalysis {
+    const hit = this.get(uri, version);
+    if (hit) return hit;
+    const analysis = analyzeText(text, opts);
+    const framesByLine = new Map<number, number[]>();
+    for (const f of analysis.trace?.frames ?? []) {
+      const list = framesByLine.get(f.line);
+      if (list) list.push(f.index);
+      else framesByLine.set(f.line, [f.index]);
+    }
+    const entry: CachedAnalysis = { uri, version, analysis, framesByLine };
+    this.entries.delete(uri);
+    this.entries.set(uri, entry);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return entry;
+  }
+
+  evict(uri: string): void {
+    this.entries.delete(uri);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** The frame under a position: the one on that line whose range contains the character (else the first). */
+export function frameAt(entry: CachedAnalysis, line: number, character: number): FrameRecord | undefined {
+  const idx = entry.framesByLine.get(line);
+  const frames = entry.analysis.trace?.frames;
+  if (!idx || !frames) return undefined;
+  for (const i of idx) {
+    const f = frames[i]!;
+    if (character >= f.startChar && character <= f.endChar) return f;
+  }
+  return frames[idx[0]!];
+}

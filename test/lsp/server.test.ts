@@ -1,0 +1,195 @@
+/**
+ * LSP level: the bundled server (dist/server.js) spoken to over stdio the way VS Code does.
+ * Run after `npm run build`.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  InitializeRequest,
+  InitializedNotification,
+  DidOpenTextDocumentNotification,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  PublishDiagnosticsNotification,
+  HoverRequest,
+  DocumentSymbolRequest,
+  ReferencesRequest,
+  DefinitionRequest,
+  ShutdownRequest,
+  ExitNotification,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type Diagnostic,
+  type DocumentSymbol,
+  type Location,
+  type Hover,
+  type MarkupContent,
+} from 'vscode-languageserver-protocol/node';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixture = (p: string): string => resolve(root, 'test/fixtures', p);
+const EMPTY_CLIENT = fixture('go-undrained-body/go1.24-std-empty/client.log');
+const DRAINED_CLIENT = fixture('go-drained-body/go1.24-std-drained/client.log');
+
+let server: ChildProcess;
+let conn: ProtocolConnection;
+const published = new Map<string, PublishDiagnosticsParams[]>();
+const waiters: Array<() => void> = [];
+
+function diagnosticsFor(uri: string, predicate: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
+  return new Promise((resolvePromise, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`no matching publishDiagnostics for ${uri}`)), timeoutMs);
+    const check = (): boolean => {
+      const hit = (published.get(uri) ?? []).find(predicate);
+      if (hit) { clearTimeout(deadline); resolvePromise(hit); return true; }
+      return false;
+    };
+    const wait = (): void => { if (!check()) waiters.push(wait); };
+    wait();
+  });
+}
+
+function open(uri: string, text: string, languageId = 'h2log', version = 1): void {
+  published.delete(uri);
+  void conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } });
+}
+
+const lineOf = (text: string, needle: string, from = 0): number => text.split('\n').findIndex((l, i) => i >= from && l.includes(needle));
+
+before(async () => {
+  server = spawn(process.execPath, [resolve(root, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    const list = published.get(p.uri) ?? [];
+    list.push(p);
+    published.set(p.uri, list);
+    for (const w of waiters.splice(0)) w();
+  });
+  // Like VS Code, answer the server's message requests (no button chosen).
+  conn.onRequest('window/showMessageRequest', () => null);
+  conn.listen();
+  const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {}, workspaceFolders: null });
+  assert.equal(init.serverInfo?.name, 'h2lens');
+  assert.ok(init.capabilities.hoverProvider);
+  await conn.sendNotification(InitializedNotification.type, {});
+});
+
+after(async () => {
+  await conn.sendRequest(ShutdownRequest.type);
+  await conn.sendNotification(ExitNotification.type);
+  conn.dispose();
+  server.kill();
+});
+
+describe('language server over JSON-RPC', () => {
+  const text = readFileSync(EMPTY_CLIENT, 'utf8');
+  const uri = pathToFileURL(EMPTY_CLIENT).href;
+
+  it('publishes one cancelled-response per client RST_STREAM(CANCEL) of the real Go 1.24 log', async () => {
+    open(uri, text);
+    const p = await diagnosticsFor(uri);
+    const cancelled = p.diagnostics.filter((d) => d.code === 'cancelled-response');
+    const truth = JSON.parse(readFileSync(fixture('go-undrained-body/truth.json'), 'utf8')) as { runs: Array<{ name: string; expected: Array<{ finding: string; streams?: number[] }> }> };
+    const expected = truth.runs.find((r) => r.name === 'go1.24-std-empty')!.expected.find((e) => e.finding === 'client-rst-stream-cancel')!.streams!;
+    assert.equal(cancelled.length, expected.length);
+    const lines = text.split('\n');
+    for (const d of cancelled) {
+      assert.match(lines[d.range.start.line]!, /wrote RST_STREAM stream=\d+ len=4 ErrCode=CANCEL/);
+      assert.equal(d.source, 'h2lens');
+      assert.equal(d.severity, 2);
+      assert.match(d.codeDescription!.href, /docs\/rules\.md#cancelled-response$/);
+      const ping = d.relatedInformation!.find((r) => r.message.includes('PING'))!;
+      assert.match(lines[ping.location.range.start.line]!, /wrote PING len=8/);
+    }
+    const streams = cancelled.map((d) => Number(/stream=(\d+)/.exec(lines[d.range.start.line]!)![1])).sort((a, b) => a - b);
+    assert.deepEqual(streams, expected);
+  });
+
+  it('hovers a RST_STREAM line with the frame, the RFC link, the state change and the story', async () => {
+    const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
+    const h = (await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 40 } })) as Hover;
+    const md = (h.contents as MarkupContent).value;
+    assert.match(md, /RST_STREAM/);
+    assert.match(md, /rfc9113#section-6\.4/);
+    assert.match(md, /CANCEL/);
+    assert.match(md, /→/);
+    assert.match(md, /io\.Copy\(io\.Discard, resp\.Body\)/);
+    assert.match(md, /Opened at line \d+ by `GET \/empty\/7`/);
+  });
+
+  it('lists connections → streams as document symbols', async () => {
+    const symbols = (await conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
+    assert.equal(symbols.length, 1);
+    assert.match(symbols[0]!.name, /connection 0xc0000021c0/);
+    assert.equal(symbols[0]!.children!.length, 40);
+    assert.ok(symbols[0]!.children!.some((c) => /stream 13 GET \/empty\/7 → 200/.test(c.name) && /reset by client \(CANCEL\)/.test(c.detail ?? '')));
+  });
+
+  it('finds every frame of a stream as references, and its opening HEADERS as definition', async () => {
+    const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
+    const refs = (await conn.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: { line, character: 60 }, context: { includeDeclaration: true } })) as Location[];
+    const lines = text.split('\n');
+    assert.ok(refs.length >= 4);
+    for (const r of refs) assert.match(lines[r.range.start.line]!, /Framer 0x[0-9a-f]+: (wrote|read) \w+ .*stream=13 /);
+    const def = (await conn.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: { line, character: 60 } })) as Location;
+    assert.match(lines[def.range.start.line]!, /wrote HEADERS flags=END_STREAM\|END_HEADERS stream=13 /);
+  });
+
+  it('re-analyses on didChange and clears on didClose', async () => {
+    // Remove the RST_STREAM line of stream 13: one finding fewer.
+    const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, text: '' }],
+    });
+    const p = await diagnosticsFor(uri, (x) => x.version === 2);
+    assert.equal(p.diagnostics.filter((d: Diagnostic) => d.code === 'cancelled-response').length, 8);
+    await conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+    const cleared = await diagnosticsFor(uri, (x) => x.diagnostics.length === 0);
+    assert.equal(cleared.diagnostics.length, 0);
+  });
+
+  it('reports nothing at all on the drained control run', async () => {
+    const dUri = pathToFileURL(DRAINED_CLIENT).href;
+    open(dUri, readFileSync(DRAINED_CLIENT, 'utf8'));
+    const p = await diagnosticsFor(dUri);
+    assert.deepEqual(p.diagnostics, []);
+  });
+
+  it('sniffs a plaintext/log document by content, and leaves other text alone', async () => {
+    const txt = 'file:///tmp/out.txt';
+    open(txt, text, 'plaintext');
+    const p = await diagnosticsFor(txt);
+    assert.equal(p.diagnostics.filter((d) => d.code === 'cancelled-response').length, 9);
+    const other = 'file:///tmp/app.log';
+    open(other, 'INFO starting\nINFO listening on :8080\n', 'log');
+    const q = await diagnosticsFor(other);
+    assert.deepEqual(q.diagnostics, []);
+  });
+
+  it('survives bad input: empty, binary, JSON, a 50 MB single line, a truncated log', async () => {
+    const cases: Array<[string, string]> = [
+      ['empty', ''],
+      ['binary', '\u0000\u0001\u0002PK\u0003\u0004'.repeat(100)],
+      ['json', '{"log": {"events": []}}'],
+      ['huge', 'x'.repeat(50 * 1024 * 1024)],
+      ['truncated', text.slice(0, Math.floor(text.length / 2) + 17)],
+    ];
+    for (const [name, body] of cases) {
+      const u = `file:///tmp/bad-${name}.h2log`;
+      open(u, body);
+      const p = await diagnosticsFor(u, () => true, 30_000);
+      assert.ok(Array.isArray(p.diagnostics), name);
+    }
+    // Still alive and answering.
+    const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: 'file:///tmp/bad-truncated.h2log' }, position: { line: 2, character: 30 } });
+    assert.ok(h === null || typeof h === 'object');
+  });
+});
