@@ -78,6 +78,7 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
     : 'END_STREAM had already arrived: the response was complete, the reset was unnecessary'));
   else if (endAfter) related.push(at(endAfter, 'END_STREAM arrived after the reset: the response was still in flight'));
   if (ping) related.push(at(ping, `PING ${who} with the reset (Go ≥ 1.24 sends one per reset; edges count them as a PING flood)`));
+  related.sort((a, b) => a.line - b.line);
 
   const path = stream.path ? ` ${stream.method ?? ''} ${stream.path}`.replace(/\s+/g, ' ') : '';
   const parts = [
