@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { AnalysisChangedNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
+import { ConnectionsProvider, type Node } from './tree/connectionsView.ts';
 
 const SNIFFED_LANGUAGES = new Set(['log', 'plaintext']);
 
@@ -15,6 +16,8 @@ const summaries = new Map<string, AnalysisSummary>();
 export interface H2lensApi {
   /** The last analysis summary the server sent for a document. */
   summary(uri: vscode.Uri): AnalysisSummary | undefined;
+  /** The Connections view's data, for tests: the same objects the view renders. */
+  tree: ConnectionsProvider;
   /** Resolves once the language client is running. */
   ready: Promise<void>;
 }
@@ -65,11 +68,69 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
     vscode.workspace.onDidCloseTextDocument((d) => summaries.delete(d.uri.toString())),
   );
 
+  const tree = new ConnectionsProvider(client);
+  const view = vscode.window.createTreeView('h2lens.connections', { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(tree, view);
+  /** The analysis changed while the view was hidden: refresh when it shows again. */
+  let stale = false;
+  const isLog = (doc: vscode.TextDocument | undefined): boolean => {
+    const s = doc && summaries.get(doc.uri.toString());
+    return s !== undefined && s.frames > 0;
+  };
+  const follow = (editor: vscode.TextEditor | undefined): void => {
+    const active = isLog(editor?.document);
+    void vscode.commands.executeCommand('setContext', 'h2lens.activeLog', active || tree.uri !== undefined);
+    // Keep showing the last log while a non-log editor (e.g. the Go code) is active.
+    if (active) tree.show(editor!.document.uri.toString());
+  };
+  let selectionTimer: NodeJS.Timeout | undefined;
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(follow),
+    view.onDidChangeVisibility((e) => {
+      if (e.visible && stale) { stale = false; tree.refresh(); }
+    }),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (!view.visible || e.textEditor.document.uri.toString() !== tree.uri) return;
+      if (selectionTimer) clearTimeout(selectionTimer);
+      selectionTimer = setTimeout(() => void tree.revealLine(view, e.selections[0]!.active.line), 150);
+    }),
+    vscode.commands.registerCommand('h2lens.revealLine', async (uri: string, line: number) => {
+      const editor = await vscode.window.showTextDocument(vscode.Uri.parse(uri), { preserveFocus: false, preview: true });
+      const range = editor.document.lineAt(Math.min(line, editor.document.lineCount - 1)).range;
+      editor.selection = new vscode.Selection(range.start, range.end);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }),
+    vscode.commands.registerCommand('h2lens.showMore', (node: Node) => node.kind === 'more' && tree.showMore(node)),
+    vscode.commands.registerCommand('h2lens.refreshConnections', () => tree.refresh()),
+    vscode.commands.registerCommand('h2lens.showOnlyProblems', () => setFilter(true)),
+    vscode.commands.registerCommand('h2lens.showAllStreams', () => setFilter(false)),
+    vscode.commands.registerCommand('h2lens.copyStreamSummary', async (node: Node) => {
+      const text = await tree.streamSummary(node);
+      if (text) {
+        await vscode.env.clipboard.writeText(text);
+        void vscode.window.setStatusBarMessage(vscode.l10n.t('Stream summary copied'), 3000);
+      }
+    }),
+    vscode.commands.registerCommand('h2lens.findStream', () => findStream(tree, view)),
+  );
+  const setFilter = (on: boolean): void => {
+    tree.onlyProblems = on;
+    void vscode.commands.executeCommand('setContext', 'h2lens.onlyProblems', on);
+    tree.refresh();
+  };
+
   const ready = client.start().then(() => {
     context.subscriptions.push(client!.onNotification(AnalysisChangedNotification, async (s) => {
       summaries.set(s.uri, s);
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === s.uri);
-      if (vscode.window.activeTextEditor?.document.uri.toString() === s.uri) showStatus(vscode.window.activeTextEditor);
+      if (vscode.window.activeTextEditor?.document.uri.toString() === s.uri) {
+        showStatus(vscode.window.activeTextEditor);
+        follow(vscode.window.activeTextEditor);
+      }
+      if (s.uri === tree.uri) {
+        if (view.visible) tree.refresh();
+        else stale = true;
+      }
       // VS Code's own `log` language owns .log files: give HTTP/2 output its colours once the server recognised it.
       if (doc && s.frames > 0 && SNIFFED_LANGUAGES.has(doc.languageId) && vscode.workspace.getConfiguration('h2lens').get<boolean>('switchLanguage', true)) {
         await vscode.languages.setTextDocumentLanguage(doc, 'h2log');
@@ -79,7 +140,46 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
   context.subscriptions.push({ dispose: () => void client?.stop() });
   await ready;
   showStatus(vscode.window.activeTextEditor);
-  return { summary: (uri) => summaries.get(uri.toString()), ready };
+  return { summary: (uri) => summaries.get(uri.toString()), tree, ready };
+}
+
+/** "Find stream…": by id or path, live as the user types; jumps to the stream's opening line. */
+async function findStream(tree: ConnectionsProvider, view: vscode.TreeView<Node>): Promise<void> {
+  if (!tree.uri) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open an HTTP/2 log first.'));
+    return;
+  }
+  type Pick = vscode.QuickPickItem & { connection: string; stream: number; line: number };
+  const pick = vscode.window.createQuickPick<Pick>();
+  pick.placeholder = vscode.l10n.t('Stream id or path, e.g. 13 or /api/users');
+  let query = 0;
+  pick.onDidChangeValue(async (value) => {
+    const mine = ++query;
+    if (!value.trim()) { pick.items = []; return; }
+    pick.busy = true;
+    const found = await tree.findStreams(value);
+    if (mine !== query) return; // a newer query is under way
+    pick.busy = false;
+    pick.items = found.map((s) => ({
+      label: vscode.l10n.t('stream {0}', s.id),
+      description: [s.method, s.path, s.status ? `→ ${s.status}` : ''].filter(Boolean).join(' '),
+      detail: `${s.outcomeText}${s.problem ? ` · ${s.problem.rule}` : ''}`,
+      alwaysShow: true,
+      connection: s.connection,
+      stream: s.id,
+      line: s.line,
+    }));
+  });
+  pick.onDidAccept(async () => {
+    const chosen = pick.selectedItems[0];
+    pick.hide();
+    if (!chosen) return;
+    await vscode.commands.executeCommand('h2lens.revealLine', tree.uri, chosen.line);
+    const node = await tree.streamNode(chosen.connection, chosen.stream);
+    if (node && view.visible) await view.reveal(node, { select: true, focus: false, expand: true });
+  });
+  pick.onDidHide(() => pick.dispose());
+  pick.show();
 }
 
 export async function deactivate(): Promise<void> {

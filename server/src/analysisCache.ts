@@ -5,6 +5,7 @@
 import type { Analysis, AnalyzeOptions } from './core/analyze.ts';
 import { analyzeText } from './core/analyze.ts';
 import type { FrameRecord } from './core/model/trace.ts';
+import { TreeIndex } from './core/views/tree.ts';
 
 export interface CachedAnalysis {
   uri: string;
@@ -12,6 +13,12 @@ export interface CachedAnalysis {
   analysis: Analysis;
   /** Line → frame indices on that line. */
   framesByLine: Map<number, number[]>;
+  /** Built on the first tree request, then reused for every page. */
+  tree?: TreeIndex;
+}
+
+export function treeOf(entry: CachedAnalysis): TreeIndex {
+  return (entry.tree ??= new TreeIndex(entry.analysis));
 }
 
 export class AnalysisCache {

@@ -2,7 +2,8 @@
  * Custom messages between the h2lens client and server. The client imports these types only:
  * it never parses a log.
  */
-import { NotificationType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { ConnectionItem, FrameItem, Page, StreamItem } from './core/views/tree.ts';
 
 export interface AnalysisSummary {
   uri: string;
@@ -20,3 +21,20 @@ export interface AnalysisSummary {
 
 /** Sent after each analysis of an open document. */
 export const AnalysisChangedNotification = new NotificationType<AnalysisSummary>('h2lens/analysisChanged');
+
+export type { ConnectionItem, FrameItem, Page, StreamItem, ProblemMark, Outcome } from './core/views/tree.ts';
+
+export interface ConnectionsParams { uri: string }
+export interface StreamsParams { uri: string; connection: string; offset: number; limit: number; onlyProblems?: boolean }
+export interface FramesParams { uri: string; connection: string; /** 0: the connection's own frames. */ stream: number; offset: number; limit: number }
+export interface FrameAtParams { uri: string; line: number }
+export interface FrameAtResult { connection: string; stream: number; index: number; /** Position in its stream's (or the connection frames') list. */ position: number }
+export interface FindStreamsParams { uri: string; query: string }
+export interface StreamSummaryParams { uri: string; connection: string; stream: number }
+
+export const ConnectionsRequest = new RequestType<ConnectionsParams, ConnectionItem[], void>('h2lens/connections');
+export const StreamsRequest = new RequestType<StreamsParams, Page<StreamItem>, void>('h2lens/streams');
+export const FramesRequest = new RequestType<FramesParams, Page<FrameItem>, void>('h2lens/frames');
+export const FrameAtRequest = new RequestType<FrameAtParams, FrameAtResult | null, void>('h2lens/frameAt');
+export const FindStreamsRequest = new RequestType<FindStreamsParams, StreamItem[], void>('h2lens/findStreams');
+export const StreamSummaryRequest = new RequestType<StreamSummaryParams, string | null, void>('h2lens/streamSummary');

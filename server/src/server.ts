@@ -9,17 +9,28 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  MessageType,
+  ShowMessageNotification,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisCache, type CachedAnalysis } from './analysisCache.ts';
+import { AnalysisCache, treeOf, type CachedAnalysis } from './analysisCache.ts';
 import { looksLikeGoHttp2debug } from './core/formats/goHttp2debug.ts';
 import { selectProfiles } from './core/rules/profiles.ts';
 import type { Severity } from './core/rules/types.ts';
 import { toDiagnostic } from './features/diagnostics.ts';
 import { hover } from './features/hover.ts';
 import { definition, documentSymbols, references } from './features/navigation.ts';
-import { AnalysisChangedNotification, type AnalysisSummary } from './protocol.ts';
+import {
+  AnalysisChangedNotification,
+  ConnectionsRequest,
+  FindStreamsRequest,
+  FrameAtRequest,
+  FramesRequest,
+  StreamsRequest,
+  StreamSummaryRequest,
+  type AnalysisSummary,
+} from './protocol.ts';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -80,8 +91,8 @@ function validate(doc: TextDocument): void {
   const problem = summary.error ?? (summary.frames === 0 ? summary.notes[summary.notes.length - 1] : undefined);
   if (problem && doc.languageId === 'h2log' && !told.has(doc.uri)) {
     told.add(doc.uri);
-    // A request: a client may not implement it; never let that take the server down.
-    connection.window.showWarningMessage(`h2lens: ${problem}`).then(undefined, () => undefined);
+    // A notification, not a request: nothing for a client to reject.
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `h2lens: ${problem}` });
   }
 }
 
@@ -163,6 +174,38 @@ connection.onDefinition((p) => {
   return entry ? definition(entry, p.textDocument.uri, p.position.line, p.position.character) : null;
 });
 
+
+// The tree view's pages (the client renders them, never parses).
+const MAX_PAGE = 5000;
+const clampPage = (limit: number): number => Math.max(1, Math.min(MAX_PAGE, Math.floor(limit) || 1));
+connection.onRequest(ConnectionsRequest, (p) => {
+  const entry = entryFor(p.uri);
+  return entry ? treeOf(entry).connections() : [];
+});
+connection.onRequest(StreamsRequest, (p) => {
+  const entry = entryFor(p.uri);
+  return entry ? treeOf(entry).streams(p.connection, Math.max(0, p.offset), clampPage(p.limit), p.onlyProblems === true) : { items: [], total: 0, offset: 0 };
+});
+connection.onRequest(FramesRequest, (p) => {
+  const entry = entryFor(p.uri);
+  return entry ? treeOf(entry).frames(p.connection, p.stream, Math.max(0, p.offset), clampPage(p.limit)) : { items: [], total: 0, offset: 0 };
+});
+connection.onRequest(FrameAtRequest, (p) => {
+  const entry = entryFor(p.uri);
+  const at = entry && treeOf(entry).frameAtLine(p.line);
+  if (!entry || !at) return null;
+  const conn = entry.analysis.trace!.connectionById.get(at.connection)!;
+  const list = at.stream === 0 ? conn.frames.filter((i) => entry.analysis.trace!.frames[i]!.streamId === 0) : conn.streams.get(at.stream)!.frames;
+  return { ...at, position: list.indexOf(at.index) };
+});
+connection.onRequest(FindStreamsRequest, (p) => {
+  const entry = entryFor(p.uri);
+  return entry ? treeOf(entry).findStreams(p.query) : [];
+});
+connection.onRequest(StreamSummaryRequest, (p) => {
+  const entry = entryFor(p.uri);
+  return entry ? treeOf(entry).streamSummary(p.connection, p.stream) ?? null : null;
+});
 
 // A failed promise must never end the server: log it and go on serving.
 process.on('unhandledRejection', (reason) => connection.console.error(`h2lens: ${String(reason)}`));

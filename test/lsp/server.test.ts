@@ -33,7 +33,7 @@ import {
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 
-const root = resolve(import.meta.dirname, '../..');
+const root = resolve(__dirname, '../..');
 const fixture = (p: string): string => resolve(root, 'test/fixtures', p);
 const EMPTY_CLIENT = fixture('go-undrained-body/go1.24-std-empty/client.log');
 const DRAINED_CLIENT = fixture('go-drained-body/go1.24-std-drained/client.log');
@@ -140,6 +140,19 @@ describe('language server over JSON-RPC', () => {
     for (const r of refs) assert.match(lines[r.range.start.line]!, /Framer 0x[0-9a-f]+: (wrote|read) \w+ .*stream=13 /);
     const def = (await conn.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: { line, character: 60 } })) as Location;
     assert.match(lines[def.range.start.line]!, /wrote HEADERS flags=END_STREAM\|END_HEADERS stream=13 /);
+  });
+
+  it('answers the tree view\'s paged requests', async () => {
+    const conns = await conn.sendRequest('h2lens/connections', { uri }) as Array<{ id: string; streams: number }>;
+    assert.deepEqual(conns.map((c) => [c.id, c.streams]), [['0xc0000021c0', 40]]);
+    const page = await conn.sendRequest('h2lens/streams', { uri, connection: '0xc0000021c0', offset: 10, limit: 5 }) as { items: Array<{ id: number }>; total: number };
+    assert.equal(page.total, 40);
+    assert.deepEqual(page.items.map((s) => s.id), [21, 23, 25, 27, 29]);
+    const frames = await conn.sendRequest('h2lens/frames', { uri, connection: '0xc0000021c0', stream: 13, offset: 0, limit: 1000 }) as { items: Array<{ type: string }> };
+    assert.deepEqual(frames.items.map((f) => f.type), ['HEADERS', 'HEADERS', 'DATA', 'RST_STREAM']);
+    const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
+    const at = await conn.sendRequest('h2lens/frameAt', { uri, line }) as { stream: number; position: number };
+    assert.deepEqual([at.stream, at.position], [13, 3]);
   });
 
   it('re-analyses on didChange and clears on didClose', async () => {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { RULES } from '../../server/src/core/rules/index.ts';
 import { profilesTable } from '../../scripts/profiles-table.ts';
 
-const doc = readFileSync(resolve(import.meta.dirname, '../../docs/rules.md'), 'utf8');
+const doc = readFileSync(resolve(__dirname, '../../docs/rules.md'), 'utf8');
 
 describe('docs/rules.md', () => {
   it('has a section for every rule id (the diagnostics link to it)', () => {
