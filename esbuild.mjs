@@ -13,12 +13,15 @@ const common = {
   external: ['vscode'],
   logLevel: 'warning',
   loader: { '.log': 'text' },
+  // web-tree-sitter's ESM build calls createRequire(import.meta.url): give the CommonJS bundle a real URL.
+  define: { 'import.meta.url': '__h2lensImportMetaUrl' },
+  banner: { js: "var __h2lensImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js' },
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
-  { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nvar __h2lensImportMetaUrl = require('url').pathToFileURL(__filename).href;" } },
 ];
 
 mkdirSync('dist', { recursive: true });

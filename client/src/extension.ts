@@ -35,6 +35,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
       { scheme: 'file', language: 'log' },
       { scheme: 'file', language: 'plaintext' },
       { scheme: 'untitled', language: 'plaintext' },
+      { scheme: 'file', language: 'go' },
+      { scheme: 'untitled', language: 'go' },
     ],
     synchronize: { configurationSection: 'h2lens' },
   };
@@ -112,6 +114,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
       }
     }),
     vscode.commands.registerCommand('h2lens.findStream', () => findStream(tree, view)),
+    vscode.commands.registerCommand('h2lens.openDocs', (url: string) => vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(url))),
   );
   const setFilter = (on: boolean): void => {
     tree.onlyProblems = on;

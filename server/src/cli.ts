@@ -11,14 +11,16 @@ import { fileReport, type FileReport } from './core/report/summary.ts';
 import { renderSarif } from './core/report/sarif.ts';
 import { renderText } from './core/report/text.ts';
 import exampleLog from './examples/go1.24-undrained-client.log';
+import { analyzeGoSource } from './core/golang/index.ts';
+import type { Analysis } from './core/analyze.ts';
 
 const VERSION = '0.1.0';
 const EXAMPLE_NAME = 'example: go1.24-undrained-client.log';
 
 const USAGE = `usage: h2lens check [FILE...] [--json | --sarif] [--profile NAME]... [--format NAME]
 
-Analyses HTTP/2 debug logs (Go GODEBUG=http2debug=2 output; .gz is read too) and prints
-findings compiler-style. With no FILE it analyses an embedded real example: a Go 1.24
+Analyses HTTP/2 debug logs (Go GODEBUG=http2debug=2 output; .gz is read too) and Go source
+files (.go: response bodies closed without being read to EOF), and prints findings compiler-style. With no FILE it analyses an embedded real example: a Go 1.24
 client that closed response bodies without reading them.
 
   --json           one JSON document on stdout
@@ -68,7 +70,20 @@ function readInput(file: string): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-function main(): number {
+/** Go source: the undrained-body check (the source-side twin of cancelled-response). */
+async function analyzeGoFile(text: string): Promise<Analysis> {
+  const findings = await analyzeGoSource(text);
+  return {
+    format: 'go-source',
+    findings: findings.map((f) => ({
+      rule: f.rule, severity: 'warning' as const, line: f.line, startChar: f.startChar, endChar: f.endChar,
+      message: f.message, related: [], fix: 'drain-go-body' as const,
+    })),
+    notes: [],
+  };
+}
+
+async function main(): Promise<number> {
   let opts: Options;
   try {
     opts = parseArgs(process.argv.slice(2));
@@ -92,6 +107,10 @@ function main(): number {
       unreadable = true;
       continue;
     }
+    if (file.endsWith('.go') && !opts.format) {
+      reports.push(fileReport(file, await analyzeGoFile(text)));
+      continue;
+    }
     const analysis = analyzeText(text, { ...(opts.format ? { format: opts.format } : {}), ctx: { profiles } });
     if (analysis.error) {
       process.stderr.write(`h2lens: ${file}: ${analysis.error}\n`);
@@ -109,9 +128,10 @@ function main(): number {
   return reports.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  process.stderr.write(`h2lens: internal error: ${(e as Error).stack ?? e}\n`);
-  process.exitCode = 2;
-}
+main().then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    process.stderr.write(`h2lens: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

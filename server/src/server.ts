@@ -19,6 +19,10 @@ import { looksLikeGoHttp2debug } from './core/formats/goHttp2debug.ts';
 import { selectProfiles } from './core/rules/profiles.ts';
 import type { Severity } from './core/rules/types.ts';
 import { toDiagnostic } from './features/diagnostics.ts';
+import { crossFileAction, FIX_ALL_KIND, goCodeActions, goDiagnostic, scanWorkspaceGo } from './features/goActions.ts';
+import { analyzeGoSource } from './core/golang/index.ts';
+import { ruleDocsUrl } from './core/rules/types.ts';
+import { CodeActionKind } from 'vscode-languageserver/node';
 import { hover } from './features/hover.ts';
 import { definition, documentSymbols, references } from './features/navigation.ts';
 import {
@@ -33,6 +37,7 @@ import {
 } from './protocol.ts';
 
 const connection = createConnection(ProposedFeatures.all);
+const UNDRAINED = 'undrained-body';
 const documents = new TextDocuments(TextDocument);
 const cache = new AnalysisCache();
 /** Rule docs ship with the extension: dist/server.js → docs/rules.md. */
@@ -41,8 +46,20 @@ const docsBase = pathToFileURL(resolve(__dirname, '..', 'docs', 'rules.md')).hre
 interface Settings {
   peerProfiles: string[];
   rules: Record<string, { severity?: Severity | 'off' }>;
+  goScan: { maxFiles: number };
 }
-let settings: Settings = { peerProfiles: [], rules: {} };
+const DEFAULT_SETTINGS: Settings = { peerProfiles: [], rules: {}, goScan: { maxFiles: 5000 } };
+let settings: Settings = DEFAULT_SETTINGS;
+let workspaceFolders: string[] = [];
+
+function normalizeSettings(s: Partial<Settings> | null | undefined): Settings {
+  const maxFiles = Number(s?.goScan?.maxFiles);
+  return {
+    peerProfiles: Array.isArray(s?.peerProfiles) ? s.peerProfiles : [],
+    rules: s?.rules && typeof s.rules === 'object' ? s.rules : {},
+    goScan: { maxFiles: Number.isFinite(maxFiles) && maxFiles > 0 ? Math.floor(maxFiles) : DEFAULT_SETTINGS.goScan.maxFiles },
+  };
+}
 let canPullConfiguration = false;
 const pending = new Map<string, NodeJS.Timeout>();
 /** Documents whose "nothing to show" message was already shown, so it is said once. */
@@ -78,7 +95,25 @@ function summarize(entry: CachedAnalysis): AnalysisSummary {
   };
 }
 
+async function validateGo(doc: TextDocument): Promise<void> {
+  const ruleSeverity = settings.rules[UNDRAINED]?.severity;
+  let diagnostics: ReturnType<typeof goDiagnostic>[] = [];
+  if (ruleSeverity !== 'off') {
+    try {
+      diagnostics = (await analyzeGoSource(doc.getText())).map((f) => goDiagnostic(f, docsBase));
+    } catch (e) {
+      connection.console.error(`h2lens: Go analysis failed for ${doc.uri}: ${String(e)}`);
+    }
+  }
+  if (documents.get(doc.uri)?.version !== doc.version) return;
+  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+}
+
 function validate(doc: TextDocument): void {
+  if (doc.languageId === 'go') {
+    void validateGo(doc);
+    return;
+  }
   if (!isHttp2Document(doc)) {
     void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
     return;
@@ -115,12 +150,12 @@ function entryFor(uri: string): CachedAnalysis | undefined {
 
 async function loadSettings(): Promise<void> {
   if (!canPullConfiguration) return;
-  const s = (await connection.workspace.getConfiguration('h2lens')) as Partial<Settings> | null;
-  settings = { peerProfiles: Array.isArray(s?.peerProfiles) ? s.peerProfiles : [], rules: s?.rules && typeof s.rules === 'object' ? s.rules : {} };
+  settings = normalizeSettings((await connection.workspace.getConfiguration('h2lens')) as Partial<Settings> | null);
 }
 
 connection.onInitialize((params): InitializeResult => {
   canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  workspaceFolders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -128,6 +163,7 @@ connection.onInitialize((params): InitializeResult => {
       documentSymbolProvider: { label: 'HTTP/2 connections' },
       referencesProvider: true,
       definitionProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
     },
     serverInfo: { name: 'h2lens', version: '0.1.0' },
   };
@@ -140,7 +176,7 @@ connection.onInitialized(async () => {
 
 connection.onDidChangeConfiguration(async (change) => {
   const s = (change.settings as { h2lens?: Partial<Settings> } | undefined)?.h2lens;
-  if (s) settings = { peerProfiles: s.peerProfiles ?? [], rules: s.rules ?? {} };
+  if (s) settings = normalizeSettings(s);
   else await loadSettings();
   cache.clear();
   for (const doc of documents.all()) validate(doc);
@@ -174,6 +210,24 @@ connection.onDefinition((p) => {
   return entry ? definition(entry, p.textDocument.uri, p.position.line, p.position.character) : null;
 });
 
+
+connection.onCodeAction(async (p) => {
+  const doc = documents.get(p.textDocument.uri);
+  if (!doc) return [];
+  if (doc.languageId === 'go') return goCodeActions(doc.uri, doc.getText(), doc.version, p.context.diagnostics, p.context.only);
+  // In a log: the findings whose cause is an undrained Go body offer the cross-file fix.
+  const fixable = p.context.diagnostics.filter((d) => d.source === 'h2lens' && (d.data as { fix?: string } | undefined)?.fix === 'drain-go-body');
+  if (fixable.length === 0 || !isHttp2Document(doc)) return [];
+  if (p.context.only && !p.context.only.some((k) => CodeActionKind.QuickFix.startsWith(k))) return [];
+  const scan = await scanWorkspaceGo(workspaceFolders, {
+    maxFiles: settings.goScan.maxFiles,
+    openText: (uri) => {
+      const d = documents.get(uri);
+      return d ? { text: d.getText(), version: d.version } : undefined;
+    },
+  });
+  return [crossFileAction(scan, fixable, ruleDocsUrl(UNDRAINED, docsBase))];
+});
 
 // The tree view's pages (the client renders them, never parses).
 const MAX_PAGE = 5000;

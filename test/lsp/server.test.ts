@@ -22,6 +22,9 @@ import {
   DocumentSymbolRequest,
   ReferencesRequest,
   DefinitionRequest,
+  CodeActionRequest,
+  type CodeAction,
+  type TextDocumentEdit,
   ShutdownRequest,
   ExitNotification,
   type ProtocolConnection,
@@ -204,5 +207,39 @@ describe('language server over JSON-RPC', () => {
     // Still alive and answering.
     const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: 'file:///tmp/bad-truncated.h2log' }, position: { line: 2, character: 30 } });
     assert.ok(h === null || typeof h === 'object');
+  });
+});
+
+describe('Go source over JSON-RPC: undrained-body and the drain quick-fix', () => {
+  const goPath = fixture('go-undrained-body/client.go');
+  const goText = readFileSync(goPath, 'utf8');
+  const goUri = pathToFileURL(goPath).href;
+
+  it('flags the closes that do not drain, and offers the quick-fix and fix-all', async () => {
+    open(goUri, goText, 'go');
+    const p = await diagnosticsFor(goUri);
+    const lines = goText.split('\n');
+    assert.deepEqual(p.diagnostics.map((d) => lines[d.range.start.line]!.trim()), ['resp.Body.Close()', 'resp.Body.Close()']);
+    assert.ok(p.diagnostics.every((d) => d.code === 'undrained-body' && /docs\/rules\.md#undrained-body$/.test(d.codeDescription!.href)));
+    const first = p.diagnostics[0]!;
+    const actions = (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: goUri }, range: first.range, context: { diagnostics: [first] } })) as CodeAction[];
+    const fix = actions.find((a) => a.title === 'Drain response body before closing')!;
+    assert.ok(fix, actions.map((a) => a.title).join(', '));
+    const edits = (fix.edit!.documentChanges![0] as TextDocumentEdit).edits;
+    assert.ok(edits.some((e) => e.newText.includes('io.Copy(io.Discard, resp.Body)')));
+    assert.ok(actions.some((a) => a.kind === 'source.fixAll.h2lens'));
+  });
+
+  it('offers the cross-file fix on a cancelled-response in the log, editing the workspace Go file', async () => {
+    const logPath = fixture('go-undrained-body/go1.24-std-empty/client.log');
+    const logUri = pathToFileURL(logPath).href;
+    open(logUri, readFileSync(logPath, 'utf8'));
+    const p = await diagnosticsFor(logUri);
+    const d = p.diagnostics.find((x) => x.code === 'cancelled-response')!;
+    const actions = (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: logUri }, range: d.range, context: { diagnostics: [d] } })) as CodeAction[];
+    const cross = actions.find((a) => a.title.startsWith('Drain response bodies in the Go code'));
+    assert.ok(cross, actions.map((a) => a.title).join(', '));
+    const changes = cross.edit!.documentChanges as TextDocumentEdit[];
+    assert.ok(changes.some((c) => c.textDocument.uri === goUri && c.edits.length > 0), 'edits the open client.go');
   });
 });

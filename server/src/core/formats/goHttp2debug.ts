@@ -214,25 +214,51 @@ export function parseGoHttp2debug(text: string): ParsedLog {
   let lastHeaderFrame: FrameEvent | undefined;
   let pendingRequestHeaders: HeaderField[] = [];
   let pendingResponseHeaders: HeaderField[] = [];
-  /** A `Transport creating client conn` / `server connection from` waiting for its Framer. */
-  let pendingConn: { role: 'client' | 'server'; peer: string; line: number; clientConn?: string } | undefined;
+  /** `Transport creating client conn` / `server connection from` lines waiting for their Framer, in order. */
+  const pendingConns: Array<{ role: 'client' | 'server'; peer: string; line: number; clientConn?: string }> = [];
   const clientConnToFramer = new Map<string, string>();
   let framerLines = 0;
+  /**
+   * Framer pointer → the connection it currently logs for. Go reuses freed addresses, so one pointer
+   * can stand for several connections over a long log: a new one starts when the Framer writes its
+   * preface SETTINGS again after the previous connection ended, or after a new connection was announced.
+   */
+  const current = new Map<string, { key: string; generation: number; ended: boolean }>();
 
-  const connectionOf = (id: string, lineNo: number): ConnectionInfo => {
-    let c = connections.get(id);
-    if (!c) {
-      c = { id };
-      if (pendingConn) {
-        c.role = pendingConn.role;
-        c.peer = pendingConn.peer;
-        c.line = pendingConn.line;
-        if (pendingConn.clientConn) clientConnToFramer.set(pendingConn.clientConn, id);
-        pendingConn = undefined;
-      } else c.line = lineNo;
-      connections.set(id, c);
-    }
+  const register = (key: string, lineNo: number): ConnectionInfo => {
+    const c: ConnectionInfo = { id: key };
+    const announced = pendingConns.shift();
+    if (announced) {
+      c.role = announced.role;
+      c.peer = announced.peer;
+      c.line = announced.line;
+      if (announced.clientConn) clientConnToFramer.set(announced.clientConn, key);
+    } else c.line = lineNo;
+    connections.set(key, c);
     return c;
+  };
+
+  const connectionKey = (pointer: string, prefaceSettings: boolean, lineNo: number): string => {
+    const cur = current.get(pointer);
+    if (!cur) {
+      current.set(pointer, { key: pointer, generation: 1, ended: false });
+      register(pointer, lineNo);
+      return pointer;
+    }
+    if (prefaceSettings && (cur.ended || pendingConns.length > 0)) {
+      const generation = cur.generation + 1;
+      const key = `${pointer}#${generation}`;
+      current.set(pointer, { key, generation, ended: false });
+      register(key, lineNo);
+      return key;
+    }
+    return cur.key;
+  };
+
+  const markEnded = (key: string): void => {
+    const pointer = key.split('#')[0]!;
+    const cur = current.get(pointer);
+    if (cur && cur.key === key) cur.ended = true;
   };
 
   const lineCount = forEachLine(text, (line, lineNo) => {
@@ -251,9 +277,10 @@ export function parseGoHttp2debug(text: string): ParsedLog {
       const sum = parseFrameSummary(m, i);
       if (!sum) return;
       framerLines++;
-      connectionOf(id, lineNo);
+      const key = connectionKey(id, direction === 'sent' && sum.type === FrameType.SETTINGS && (sum.flags & 1) === 0, lineNo);
+      if (sum.type === FrameType.GOAWAY) markEnded(key);
       const ev: FrameEvent = {
-        connection: id, direction, type: sum.type, typeName: sum.typeName, flags: sum.flags,
+        connection: key, direction, type: sum.type, typeName: sum.typeName, flags: sum.flags,
         streamId: sum.streamId, length: sum.length,
         line: lineNo, startChar: msg.tagStart, endChar: line.length,
       };
@@ -269,7 +296,9 @@ export function parseGoHttp2debug(text: string): ParsedLog {
       if (direction === 'received') {
         lastRead = ev;
         lastReadSummary = m.slice(i);
-        if (ev.type === FrameType.HEADERS || ev.type === FrameType.PUSH_PROMISE || ev.type === FrameType.CONTINUATION) lastHeaderFrame = ev;
+        if (ev.type === FrameType.HEADERS || ev.type === FrameType.PUSH_PROMISE) lastHeaderFrame = ev;
+        // Fields decoded from a CONTINUATION belong to the field block its HEADERS/PUSH_PROMISE opened.
+        else if (ev.type === FrameType.CONTINUATION && (lastHeaderFrame?.connection !== ev.connection || lastHeaderFrame.streamId !== ev.streamId)) lastHeaderFrame = ev;
       }
       frames.push(ev);
       return;
@@ -312,19 +341,19 @@ export function parseGoHttp2debug(text: string): ParsedLog {
     }
     if (m.startsWith('Transport creating client conn 0x')) {
       const to = m.indexOf(' to ', 31);
-      pendingConn = { role: 'client', peer: to >= 0 ? m.slice(to + 4).trim() : '', line: lineNo, clientConn: m.slice(30, to >= 0 ? to : undefined) };
+      pendingConns.push({ role: 'client', peer: to >= 0 ? m.slice(to + 4).trim() : '', line: lineNo, clientConn: m.slice(31, to >= 0 ? to : undefined) });
       return;
     }
     if (m.startsWith('server connection from ')) {
       const on = m.lastIndexOf(' on 0x');
-      pendingConn = { role: 'server', peer: m.slice(23, on >= 0 ? on : undefined).trim(), line: lineNo };
+      pendingConns.push({ role: 'server', peer: m.slice(23, on >= 0 ? on : undefined).trim(), line: lineNo });
       return;
     }
     if (m.startsWith('Transport readFrame error on conn 0x')) {
       const colon = m.indexOf(': ', 34);
       const framer = clientConnToFramer.get(m.slice(34, colon >= 0 ? colon : undefined));
       const c = framer ? connections.get(framer) : undefined;
-      if (c) { c.endNote = colon >= 0 ? m.slice(colon + 2) : m; c.endLine = lineNo; }
+      if (c) { c.endNote = colon >= 0 ? m.slice(colon + 2) : m; c.endLine = lineNo; markEnded(c.id); }
       return;
     }
   });

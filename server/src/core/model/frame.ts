@@ -54,7 +54,7 @@ export interface FrameEvent extends SourceSpan {
   /** Connection key within this file: Framer pointer, tcp.stream, NetLog source id… */
   connection: string;
   direction: Direction;
-  /** Frame type code (0x0–0xff). */
+  /** Frame type code (0x0–0xff); -1 when the source printed no usable type name (x/net ≥ v0.50 prints an empty name for 0x0a–0x0f). */
   type: number;
   /** Type name as the source printed it (`DATA`, `UNKNOWN_FRAME_TYPE_12`, ``). */
   typeName: string;

@@ -135,6 +135,8 @@ function frameName(type: number): string {
 
 /** Frames that belong to a stream (and so go through the state machine). */
 export function isStreamFrame(type: number, streamId: number): boolean {
-  if (streamId === 0) return false;
+  // type < 0: an extension frame whose type the log did not name (x/net ≥ v0.50 prints an empty
+  // name for 0x0a–0x0f); unknown types are ignored by the state machine (§4.1, §5.5).
+  if (streamId === 0 || type < 0) return false;
   return type <= FrameType.CONTINUATION && type !== FrameType.SETTINGS && type !== FrameType.PING && type !== FrameType.GOAWAY;
 }

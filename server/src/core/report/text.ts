@@ -16,6 +16,10 @@ export function renderText(reports: FileReport[], color = false): string {
     for (const f of r.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
     const found = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}${n === 1 ? '' : 's'}`).join(', ') || 'no findings';
     const streams = r.connections.reduce((s, c) => s + c.streams, 0);
+    if (r.format === 'go-source') {
+      out.push(paint('2', `${r.file}: Go source: ${found}`));
+      continue;
+    }
     out.push(paint('2', `${r.file}: ${r.format}, ${r.role} side, ${r.connections.length} connection${r.connections.length === 1 ? '' : 's'}, ${streams} streams, ${r.frames} frames: ${found}`));
   }
   return out.join('\n') + (out.length ? '\n' : '');

@@ -54,6 +54,8 @@ export function rankCalmCauses(trace: Trace, conn: Connection, offender: 'client
   const responded = new Set<number>();
   let maxConcurrent = 0;
   const open = new Set<number>();
+  // The offender's first SETTINGS is its mandatory connection preface (RFC 9113 §3.4), not load.
+  let prefaceSettingsSeen = conn.joinedMidway;
   for (const i of conn.frames) {
     if (i >= upTo) break;
     const f = trace.frames[i]!;
@@ -70,7 +72,10 @@ export function rankCalmCauses(trace: Trace, conn: Connection, offender: 'client
         open.delete(f.streamId);
         break;
       case FrameType.SETTINGS:
-        if ((f.flags & 1) === 0) settings.push(f);
+        if ((f.flags & 1) === 0) {
+          if (prefaceSettingsSeen) settings.push(f);
+          prefaceSettingsSeen = true;
+        }
         break;
       case FrameType.DATA:
       case FrameType.HEADERS:

@@ -1,0 +1,150 @@
+/**
+ * Bad input: files people open by mistake, empty or truncated logs, huge lines. analyzeText must
+ * answer with an `error` or a note, never throw. (Speed is checked by linear scaling in
+ * fuzz.test.ts, not by wall-clock limits here.)
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import type { Analysis } from '../../server/src/core/analyze.ts';
+import { analyzeText } from '../../server/src/core/analyze.ts';
+import type { Detection } from '../../server/src/core/formats/detect.ts';
+import { detectBytes, detectText } from '../../server/src/core/formats/detect.ts';
+import { fixture } from './helpers.ts';
+
+/** The contract: no throw, and either an error or (when parsed) a trace with notes if nothing was found. */
+function check(text: string): Analysis {
+  const a = analyzeText(text);
+  assert.ok(Array.isArray(a.findings));
+  assert.ok(Array.isArray(a.notes));
+  if (a.error !== undefined) {
+    assert.equal(typeof a.error, 'string');
+    assert.ok(a.error.length > 0);
+    assert.deepEqual(a.findings, []);
+  } else {
+    assert.ok(a.trace);
+    if (a.trace.frames.length === 0) assert.ok(a.notes.some((n) => /No HTTP\/2 frame found/.test(n)), 'a note says nothing was found');
+  }
+  return a;
+}
+
+/** The error of a detection, or undefined. */
+const errorOf = (d: Detection | undefined): string | undefined => (d && 'error' in d ? d.error : undefined);
+
+const bytesToLatin = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+
+describe('bad input never throws', () => {
+  it('empty string', () => {
+    assert.match(check('').error!, /empty/);
+  });
+
+  it('whitespace only (spaces, tabs, newlines, BOM)', () => {
+    assert.match(check(' \t\r\n\n   \n').error!, /empty/);
+    assert.match(check('\ufeff\n').error!, /empty/);
+  });
+
+  it('random binary with NUL bytes (as text, and through detectBytes)', () => {
+    const bytes = new Uint8Array(4096);
+    let x = 12345;
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (x = (x * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+    bytes[100] = 0;
+    assert.match(errorOf(detectBytes(bytes))!, /binary/);
+    assert.match(check(Buffer.from(bytes).toString('utf8')).error!, /binary/);
+    assert.match(check(bytesToLatin(bytes)).error!, /binary/);
+  });
+
+  it('control characters without NUL: detectBytes calls it binary, analyzeText does not throw', () => {
+    const bytes = new Uint8Array(1000).fill(1);
+    assert.match(errorOf(detectBytes(bytes))!, /binary/);
+    check(bytesToLatin(bytes));
+  });
+
+  it('gzip magic → "gzip-compressed" (detectBytes), and its text does not throw', () => {
+    const gz = gzipSync(Buffer.from(fixture('go-drained-body/go1.24-std-drained/client.log')));
+    assert.match(errorOf(detectBytes(gz))!, /gzip/);
+    check(gz.toString('utf8'));
+    check(gz.toString('latin1'));
+  });
+
+  it('pcap magic (both byte orders, and nanosecond pcap) → "pcap capture"', () => {
+    for (const magic of [[0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0xc3, 0xd4], [0x4d, 0x3c, 0xb2, 0xa1]]) {
+      const b = new Uint8Array([...magic, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0]);
+      assert.match(errorOf(detectBytes(b))!, /pcap capture/);
+      check(bytesToLatin(b));
+    }
+  });
+
+  it('pcapng magic → "pcapng capture"', () => {
+    const b = new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0]);
+    assert.match(errorOf(detectBytes(b))!, /pcapng/);
+    check(bytesToLatin(b));
+  });
+
+  it('detectBytes: empty is an error, a real text log passes', () => {
+    assert.match(errorOf(detectBytes(new Uint8Array(0)))!, /empty/);
+    assert.equal(detectBytes(Buffer.from(fixture('go-drained-body/go1.24-std-drained/client.log'))), undefined);
+  });
+
+  it('a JSON document and a JSON array → JSON error', () => {
+    assert.match(check('{"a":1}').error!, /JSON/);
+    assert.match(check('  [1, 2, {"b": null}]\n').error!, /JSON/);
+    assert.match(check('{"constants": {}, "events": [\n{"time": "1"},\n').error!, /JSON/, 'a truncated NetLog');
+  });
+
+  it('an XML file → XML error', () => {
+    assert.match(check('<?xml version="1.0"?>\n<pdml><packet></packet></pdml>\n').error!, /XML/);
+  });
+
+  it('a forced unknown format → error; a forced known one parses', () => {
+    assert.match(analyzeText('x', { format: 'nope' }).error!, /unknown format/);
+    assert.equal(analyzeText('{"a":1}', { format: 'go-http2debug' }).error, undefined);
+  });
+
+  it('plain text without any HTTP/2 line → a note, no error', () => {
+    const a = check('hello\nworld\n');
+    assert.equal(a.error, undefined);
+    assert.equal(a.trace!.frames.length, 0);
+  });
+
+  it('a 50 MB single line with no newline and no "http2:"', () => {
+    const a = check('x'.repeat(50 * 1024 * 1024));
+    assert.equal(a.trace!.lineCount, 1);
+    assert.equal(a.trace!.frames.length, 0);
+  });
+
+  it('a 50 MB unterminated DATA line: one frame, preview capped at Go\'s 256 bytes', () => {
+    const a = check(`http2: Framer 0xc0: wrote DATA stream=1 len=5 data="${'x'.repeat(50 * 1024 * 1024)}`);
+    assert.equal(a.trace!.frames.length, 1);
+    const f = a.trace!.frames[0]!;
+    assert.equal(f.length, 5);
+    assert.ok(f.dataPreview!.length <= 256);
+  });
+
+  it('a 50 MB line of repeated "http2: " tags and quotes', () => {
+    check('http2: "\\'.repeat(5 * 1024 * 1024));
+  });
+
+  it('a truncated log (a real fixture cut in the middle of a line)', () => {
+    const text = fixture('go-undrained-body/go1.24-std-empty/client.log');
+    const full = check(text);
+    for (const cut of [text.indexOf('wrote RST_STREAM') + 12, text.indexOf('ping="') + 9, Math.floor(text.length / 2), text.length - 7]) {
+      const a = check(text.slice(0, cut));
+      assert.equal(a.error, undefined);
+      assert.ok(a.trace!.frames.length <= full.trace!.frames.length);
+    }
+    // Cut inside the first line: no frame yet.
+    check(text.slice(0, 30));
+  });
+
+  it('a log whose first 64 KiB are application noise still parses', () => {
+    const noise = 'INFO starting worker pool\n'.repeat(4000);
+    const a = check(noise + fixture('go-drained-body/go1.24-std-drained/client.log'));
+    assert.equal(a.trace!.frames.length, 166);
+    assert.ok('format' in detectText(noise));
+  });
+
+  it('lone surrogates, NUL after 64 KiB, and mixed line endings', () => {
+    check('http2: Framer 0xc0: wrote DATA stream=1 len=1 data="\ud800"\n\ud800\udc00\udfff');
+    check('a\n'.repeat(40000) + '\u0000' + '\r\r\n\n\r');
+  });
+});
