@@ -4,7 +4,7 @@
  * connection, with its frames as related information.
  */
 import { FrameType } from '../model/frame.ts';
-import type { Trace } from '../model/trace.ts';
+import type { FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import { ErrorCode, NGHTTP2_ERR_FLOODED_ON_WIRE, errorCodeName } from '../knowledge/rfc9113.ts';
 import type { Finding, RelatedLocation, Rule, RuleContext } from './types.ts';
@@ -14,6 +14,7 @@ import { at } from './util.ts';
 
 export const ENHANCE_YOUR_CALM = 'enhance-your-calm';
 const MAX_RELATED = 25;
+const MAX_EXPLAINED_PER_CONNECTION = 10;
 
 export const enhanceYourCalmRule: Rule = {
   id: ENHANCE_YOUR_CALM,
@@ -23,11 +24,20 @@ export const enhanceYourCalmRule: Rule = {
   check(trace: Trace, ctx: RuleContext): Finding[] {
     const findings: Finding[] = [];
     for (const conn of trace.connections) {
+      // Each verdict is explained on its own up to a limit; past it (a peer resetting stream after
+      // stream) the rest are summed up in one finding, so the cost stays linear in the frames.
+      let reported = 0;
+      const repeats: FrameRecord[] = [];
       for (const i of conn.frames) {
         const f = trace.frames[i]!;
         if (f.type !== FrameType.GOAWAY && f.type !== FrameType.RST_STREAM) continue;
         const flooded = f.errorCode === NGHTTP2_ERR_FLOODED_ON_WIRE;
         if (f.errorCode !== ErrorCode.ENHANCE_YOUR_CALM && !flooded) continue;
+        if (reported >= MAX_EXPLAINED_PER_CONNECTION) {
+          repeats.push(f);
+          continue;
+        }
+        reported++;
         const senderIsClient = isFromClient(conn, f);
         const offender = senderIsClient ? 'server' : 'client';
         const causes = rankCalmCauses(trace, conn, offender, f.index, ctx.profiles);
@@ -65,6 +75,15 @@ export const enhanceYourCalmRule: Rule = {
             others.length ? `Other load seen on this connection: ${others.join('; ')}.` : '',
           ].filter(Boolean).join('\n\n'),
           ...(top?.kind === 'pings' && /RST_STREAM/.test(top.summary) ? { fix: 'drain-go-body' as const } : {}),
+        });
+      }
+      if (repeats.length) {
+        const first = repeats[0]!;
+        findings.push({
+          rule: ENHANCE_YOUR_CALM, severity: 'error', line: first.line, startChar: first.startChar, endChar: first.endChar,
+          connection: conn.id, frame: first.index,
+          related: repeats.slice(1, MAX_RELATED + 1).map((r) => at(r, 'another ENHANCE_YOUR_CALM')),
+          message: `${repeats.length.toLocaleString('en-US')} more ENHANCE_YOUR_CALM frames on this connection after the first ${MAX_EXPLAINED_PER_CONNECTION} (explained above): the peer kept refusing this endpoint's load.`,
         });
       }
     }

@@ -10,6 +10,7 @@ import { at } from './util.ts';
 
 export const GOAWAY = 'goaway';
 const MAX_RELATED = 20;
+const MAX_EXPLAINED_PER_CONNECTION = 10;
 
 /** Streams the GOAWAY's receiver had opened above last-stream-id and not finished: the sender never processed them. */
 export function lostStreams(trace: Trace, conn: Connection, goaway: FrameRecord): number[] {
@@ -34,9 +35,17 @@ export const goawayRule: Rule = {
   check(trace: Trace): Finding[] {
     const findings: Finding[] = [];
     for (const conn of trace.connections) {
+      let explained = 0;
+      const repeats: FrameRecord[] = [];
       for (const gi of conn.goaways) {
         const g = trace.frames[gi]!;
         if (g.errorCode === ErrorCode.ENHANCE_YOUR_CALM || g.errorCode === NGHTTP2_ERR_FLOODED_ON_WIRE) continue;
+        // A graceful shutdown takes two GOAWAYs; a flood of them is summed up, keeping the cost linear.
+        if (explained >= MAX_EXPLAINED_PER_CONNECTION) {
+          repeats.push(g);
+          continue;
+        }
+        explained++;
         const code = g.errorCode ?? 0;
         const lost = lostStreams(trace, conn, g);
         const related: RelatedLocation[] = [];
@@ -57,6 +66,14 @@ export const goawayRule: Rule = {
           severity: graceful && lost.length === 0 && unfinished.length === 0 ? 'info' : 'warning',
           line: g.line, startChar: g.startChar, endChar: g.endChar, connection: conn.id, frame: g.index, related,
           message: `${who} sent GOAWAY ${errorCodeName(code)} with last-stream-id ${g.lastStreamId ?? 0}: ${meaning}.${debug}${lostText}${unfinishedText}`,
+        });
+      }
+      if (repeats.length) {
+        const first = repeats[0]!;
+        findings.push({
+          rule: GOAWAY, severity: 'warning', line: first.line, startChar: first.startChar, endChar: first.endChar, connection: conn.id, frame: first.index,
+          related: repeats.slice(1, MAX_RELATED + 1).map((r) => at(r, 'another GOAWAY')),
+          message: `${repeats.length.toLocaleString('en-US')} more GOAWAY frames on this connection after the first ${MAX_EXPLAINED_PER_CONNECTION}: a connection shuts down with one or two; this many means an endpoint is misbehaving.`,
         });
       }
     }
