@@ -2,16 +2,18 @@
  * `h2lens check FILE... [--json | --sarif] [--profile NAME] [--format NAME]`
  * Exit status: 0 no error finding, 1 an error finding, 2 bad usage or an unreadable/unrecognised file.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { basename } from 'node:path';
 import { analyzeText } from './core/analyze.ts';
-import { detectBytes, FORMATS } from './core/formats/detect.ts';
+import { FORMATS } from './core/formats/detect.ts';
 import { PROFILES, selectProfiles } from './core/rules/profiles.ts';
 import { fileReport, type FileReport } from './core/report/summary.ts';
 import { renderSarif } from './core/report/sarif.ts';
 import { renderText } from './core/report/text.ts';
 import exampleLog from './examples/go1.24-undrained-client.log';
 import { analyzeGoSource } from './core/golang/index.ts';
+import { analyzeStream } from './core/stream.ts';
+import { openLogFile } from './fileSource.ts';
+import { readFile } from 'node:fs/promises';
 import type { Analysis } from './core/analyze.ts';
 
 const VERSION = '0.1.0';
@@ -60,14 +62,34 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
-function readInput(file: string): string {
-  let bytes: Uint8Array = file === '-' ? readFileSync(0) : readFileSync(file);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try { bytes = gunzipSync(bytes); } catch (e) { throw new Error(`cannot decompress: ${(e as Error).message}`); }
+/** A progress line on a terminal's stderr, redrawn at most 5 times a second. */
+function progressReporter(file: string, total: number, gzip: boolean): ((done: number) => void) | undefined {
+  if (!process.stderr.isTTY || total < 8 * 1048576) return undefined;
+  let last = 0;
+  return (done) => {
+    const now = Date.now();
+    if (now - last < 200) return;
+    last = now;
+    const pct = Math.min(100, Math.round((done / total) * 100));
+    const width = 30;
+    const bar = '█'.repeat(Math.round((pct / 100) * width)).padEnd(width, '░');
+    process.stderr.write(`\r${bar} ${String(pct).padStart(3)}% ${basename(file)} (${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MB${gzip ? ' compressed' : ''})`);
+  };
+}
+
+async function analyzeFile(file: string, opts: Options, profiles: ReturnType<typeof selectProfiles>): Promise<Analysis> {
+  const common = { ...(opts.format ? { format: opts.format } : {}), ctx: { profiles } };
+  if (file === '-') return analyzeStream(process.stdin, common);
+  const source = await openLogFile(file);
+  const progress = progressReporter(file, source.size, source.gzip);
+  try {
+    return await analyzeStream(source.chunks, { ...common, ...(progress ? { onProgress: () => progress(source.diskBytes()) } : {}) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' || (e as NodeJS.ErrnoException).code === 'Z_DATA_ERROR') throw new Error(`cannot decompress: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    if (progress) process.stderr.write('\r\u001b[K');
   }
-  const bad = detectBytes(bytes);
-  if (bad && 'error' in bad) throw new Error(bad.error);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** Go source: the undrained-body check (the source-side twin of cancelled-response). */
@@ -96,9 +118,11 @@ async function main(): Promise<number> {
   const reports: FileReport[] = [];
   let unreadable = false;
   for (const file of inputs) {
-    let text: string;
+    let analysis: Analysis;
     try {
-      text = file === EXAMPLE_NAME ? exampleLog : readInput(file);
+      if (file === EXAMPLE_NAME) analysis = analyzeText(exampleLog, { ctx: { profiles } });
+      else if (file.endsWith('.go') && !opts.format) analysis = await analyzeGoFile(await readFile(file, 'utf8'));
+      else analysis = await analyzeFile(file, opts, profiles);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
@@ -107,11 +131,10 @@ async function main(): Promise<number> {
       unreadable = true;
       continue;
     }
-    if (file.endsWith('.go') && !opts.format) {
-      reports.push(fileReport(file, await analyzeGoFile(text)));
+    if (analysis.format === 'go-source') {
+      reports.push(fileReport(file, analysis));
       continue;
     }
-    const analysis = analyzeText(text, { ...(opts.format ? { format: opts.format } : {}), ctx: { profiles } });
     if (analysis.error) {
       process.stderr.write(`h2lens: ${file}: ${analysis.error}\n`);
       unreadable = true;

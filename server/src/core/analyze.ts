@@ -35,7 +35,11 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   const detected = detectText(text, opts.format);
   if ('error' in detected) return { error: detected.error, findings: [], notes: [] };
   const parse = PARSERS[detected.format]!;
-  const parsed = parse(text);
+  return analyzeParsed(parse(text), opts);
+}
+
+/** Parsed frames → trace → findings (shared by the text and the streaming entry points). */
+export function analyzeParsed(parsed: ParsedLog, opts: AnalyzeOptions = {}): Analysis {
   const notes = [...parsed.notes];
   if (parsed.frames.length === 0) {
     notes.push(`No HTTP/2 frame found in ${parsed.lineCount.toLocaleString('en-US')} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
@@ -43,5 +47,5 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   const trace = buildTrace(parsed);
   const ctx: RuleContext = { profiles: opts.ctx?.profiles ?? PROFILES, ...(opts.ctx?.severity ? { severity: opts.ctx.severity } : {}) };
   const findings = runRules(trace, ctx);
-  return { format: detected.format, trace, findings, notes };
+  return { format: parsed.format, trace, findings, notes };
 }

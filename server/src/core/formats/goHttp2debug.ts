@@ -8,7 +8,7 @@
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../model/frame.ts';
 import { FrameType } from '../model/frame.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
-import { bytesToHex, bytesToText, decodeGoQuoted } from './goQuoted.ts';
+import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
 
@@ -164,11 +164,11 @@ function applySuffix(ev: FrameEvent, rest: string): void {
 
 /** `header field ":status" = "200"` (hpack.HeaderField.String) or `":method" = "GET"`. */
 function parseHeaderField(s: string, i: number): HeaderField | undefined {
-  const name = decodeGoQuoted(s, i, 8192);
+  const name = decodeGoQuotedText(s, i, 8192);
   if (name.end < 0 || !s.startsWith(' = ', name.end)) return undefined;
-  const value = decodeGoQuoted(s, name.end + 3, 8192);
+  const value = decodeGoQuotedText(s, name.end + 3, 8192);
   if (value.end < 0) return undefined;
-  return { name: bytesToText(name.bytes), value: bytesToText(value.bytes) };
+  return { name: name.value, value: value.value };
 }
 
 /** A message of `http2: …` after the tag, plus where it starts on the line. */
@@ -203,7 +203,24 @@ export function looksLikeGoHttp2debug(sample: string): boolean {
   return sample.includes('http2: Framer 0x') || sample.includes('http2: Transport ') || sample.includes('http2: server ') || sample.includes('http2: decoded hpack field');
 }
 
+export interface LineParser {
+  /** Feed one line (without its newline) and its 0-based number. */
+  line(line: string, lineNo: number): void;
+  /** No more lines: the result. */
+  finish(lineCount: number): ParsedLog;
+}
+
 export function parseGoHttp2debug(text: string): ParsedLog {
+  const parser = createGoHttp2debugParser();
+  const lineCount = forEachLine(text, parser.line);
+  return parser.finish(lineCount);
+}
+
+/**
+ * The incremental form: lines can come from a string, or from a byte stream that only decodes the
+ * lines containing `http2: ` (see core/stream.ts) — the other lines cannot matter to this format.
+ */
+export function createGoHttp2debugParser(): LineParser {
   const frames: FrameEvent[] = [];
   const echoes: FrameEvent[] = [];
   const connections = new Map<string, ConnectionInfo>();
@@ -261,7 +278,7 @@ export function parseGoHttp2debug(text: string): ParsedLog {
     if (cur && cur.key === key) cur.ended = true;
   };
 
-  const lineCount = forEachLine(text, (line, lineNo) => {
+  const onLine = (line: string, lineNo: number): void => {
     const msg = findHttp2Message(line);
     if (!msg) return;
     const m = msg.text;
@@ -305,24 +322,24 @@ export function parseGoHttp2debug(text: string): ParsedLog {
     }
     if (m.startsWith('decoded hpack field ')) {
       const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0));
-      if (f && lastHeaderFrame) (lastHeaderFrame.headers ??= []).push({ ...f, line: lineNo });
+      if (f && lastHeaderFrame) (lastHeaderFrame.headers ??= []).push((f.line = lineNo, f));
       return;
     }
     if (m.startsWith('Transport encoding header ')) {
       const f = parseHeaderField(m, 26);
-      if (f) pendingRequestHeaders.push({ ...f, line: lineNo });
+      if (f) pendingRequestHeaders.push((f.line = lineNo, f));
       return;
     }
     if (m.startsWith('server encoding header ')) {
       const f = parseHeaderField(m, 23);
-      if (f) pendingResponseHeaders.push({ ...f, line: lineNo });
+      if (f) pendingResponseHeaders.push((f.line = lineNo, f));
       return;
     }
     const echo = m.startsWith('Transport received ') ? 'client' : m.startsWith('server read frame ') ? 'server' : undefined;
     if (echo) {
       const at = echo === 'client' ? 19 : 18;
       // The Framer already logged this frame (level 2): it only tells us which side that Framer is.
-      if (lastRead && m.slice(at) === lastReadSummary) {
+      if (lastRead && m.length - at === lastReadSummary.length && m.endsWith(lastReadSummary)) {
         const c = connections.get(lastRead.connection);
         if (c && !c.role) c.role = echo;
       }
@@ -356,15 +373,18 @@ export function parseGoHttp2debug(text: string): ParsedLog {
       if (c) { c.endNote = colon >= 0 ? m.slice(colon + 2) : m; c.endLine = lineNo; markEnded(c.id); }
       return;
     }
-  });
+  };
 
-  if (framerLines === 0 && echoes.length > 0) {
-    // http2debug=1: no Framer lines, only what the Transport/server received.
-    for (const e of echoes) {
-      if (!connections.has(e.connection)) connections.set(e.connection, { id: e.connection, role: e.connection === 'transport' ? 'client' : 'server', line: e.line });
-      frames.push(e);
+  const finish = (lineCount: number): ParsedLog => {
+    if (framerLines === 0 && echoes.length > 0) {
+      // http2debug=1: no Framer lines, only what the Transport/server received.
+      for (const e of echoes) {
+        if (!connections.has(e.connection)) connections.set(e.connection, { id: e.connection, role: e.connection === 'transport' ? 'client' : 'server', line: e.line });
+        frames.push(e);
+      }
+      notes.push('Only frames received are logged (GODEBUG=http2debug=1): run with GODEBUG=http2debug=2 to see the frames this process wrote as well.');
     }
-    notes.push('Only frames received are logged (GODEBUG=http2debug=1): run with GODEBUG=http2debug=2 to see the frames this process wrote as well.');
-  }
-  return { format: GO_FORMAT, frames, connections, lineCount, notes };
+    return { format: GO_FORMAT, frames, connections, lineCount, notes };
+  };
+  return { line: onLine, finish };
 }

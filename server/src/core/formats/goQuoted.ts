@@ -120,3 +120,18 @@ export function goQuote(bytes: readonly number[]): string {
   }
   return s + '"';
 }
+
+/**
+ * Decode a Go-quoted string straight to text. Most quoted strings in logs (header names and values,
+ * debug data) have no escape and are ASCII: those are returned as a slice, without a byte array.
+ */
+export function decodeGoQuotedText(text: string, start: number, maxBytes = Infinity): { value: string; end: number } {
+  if (text.charCodeAt(start) !== 34) return { value: '', end: -1 };
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return { value: text.slice(start + 1, Math.min(i, start + 1 + (Number.isFinite(maxBytes) ? maxBytes : i))), end: i + 1 };
+    if (c === 92 || c > 127 || c === 10 || c === 13) break;
+  }
+  const q = decodeGoQuoted(text, start, maxBytes);
+  return { value: bytesToText(q.bytes), end: q.end };
+}

@@ -66,11 +66,13 @@ export function flagNames(type: number, flags: number): string[] {
   return names;
 }
 
+const flagBitsByType = new Map<number, Map<string, number>>(
+  FRAME_TYPES.map((t) => [t.code, new Map(Object.entries(t.flags).map(([bit, name]) => [name, Number(bit)]))]),
+);
+
 /** Flag name → bit, for a frame type (unknown names give undefined). */
 export function flagBit(type: number, name: string): number | undefined {
-  const known = byCode.get(type)?.flags ?? {};
-  for (const [bit, n] of Object.entries(known)) if (n === name) return Number(bit);
-  return undefined;
+  return flagBitsByType.get(type)?.get(name);
 }
 
 export const FLAG_EXPLANATIONS: Record<string, string> = {

@@ -77,7 +77,9 @@ function inferRole(frames: FrameEvent[]): Role {
 }
 
 export function buildTrace(parsed: ParsedLog): Trace {
-  const frames: FrameRecord[] = parsed.frames.map((f, index) => ({ ...f, index }));
+  // The parsed frames become the records in place: copying 10^6 objects is what a big log cannot afford.
+  const frames = parsed.frames as FrameRecord[];
+  for (let index = 0; index < frames.length; index++) frames[index]!.index = index;
   const connections: Connection[] = [];
   const connectionById = new Map<string, Connection>();
   const framesByConn = new Map<string, FrameRecord[]>();
@@ -109,17 +111,18 @@ export function buildTrace(parsed: ParsedLog): Trace {
   connections.sort((a, b) => (framesByConn.get(a.id)![0]!.index - framesByConn.get(b.id)![0]!.index));
 
   /** Per connection and direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
-  const openBlocks = new Map<string, number>();
+  const openBlocks = new Map<string, { sent?: number; received?: number }>();
   for (const f of frames) {
     const conn = connectionById.get(f.connection)!;
     conn.frames.push(f.index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
-    const blockKey = `${f.connection}\u0000${f.direction}`;
-    const openBlock = openBlocks.get(blockKey);
+    let blocks = openBlocks.get(f.connection);
+    if (!blocks) openBlocks.set(f.connection, (blocks = {}));
+    const openBlock = blocks[f.direction];
     if (f.type === FrameType.CONTINUATION) {
       if (openBlock === f.streamId) {
-        if (f.flags & 0x4) openBlocks.delete(blockKey);
+        if (f.flags & 0x4) delete blocks[f.direction];
         const stream = conn.streams.get(f.streamId);
         if (stream) {
           stream.frames.push(f.index);
@@ -132,9 +135,9 @@ export function buildTrace(parsed: ParsedLog): Trace {
       }
     } else if (openBlock !== undefined && !conn.joinedMidway) {
       f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${f.typeName || 'frame'} while the field block of stream ${openBlock} is still open (only CONTINUATION may follow a HEADERS without END_HEADERS)` };
-      openBlocks.delete(blockKey);
+      delete blocks[f.direction];
     }
-    if ((f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) && (f.flags & 0x4) === 0) openBlocks.set(blockKey, f.streamId);
+    if ((f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) && (f.flags & 0x4) === 0) blocks[f.direction] = f.streamId;
     if (f.type === FrameType.GOAWAY) conn.goaways.push(f.index);
     if (!isStreamFrame(f.type, f.streamId)) continue;
     const initiator = f.streamId % 2 === 1 ? 'client' : 'server';

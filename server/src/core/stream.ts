@@ -1,0 +1,118 @@
+/**
+ * Analysis of a byte stream (a file on disk, possibly gunzipped, hundreds of MB): the input is
+ * never held as one string. For Go http2debug logs only the lines that contain `http2: ` are decoded
+ * to strings; the rest are skipped at byte level. Formats without an incremental parser are read
+ * whole (bounded), then handed to the text entry point.
+ */
+import type { Analysis, AnalyzeOptions } from './analyze.ts';
+import { analyzeParsed, analyzeText } from './analyze.ts';
+import { detectBytes, detectText } from './formats/detect.ts';
+import { GO_FORMAT, createGoHttp2debugParser } from './formats/goHttp2debug.ts';
+
+export interface StreamOptions extends AnalyzeOptions {
+  /** Called after each chunk with the bytes consumed so far. */
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+  /** Largest input a non-incremental format may be read into memory for. */
+  maxWholeBytes?: number;
+}
+
+export interface StreamAnalysis extends Analysis {
+  bytes: number;
+  lines: number;
+}
+
+const TAG = Buffer.from('http2: ');
+const SNIFF_BYTES = 1 << 16;
+const DEFAULT_MAX_WHOLE = 512 * 1024 * 1024;
+
+export class AnalysisCancelled extends Error {
+  constructor() {
+    super('analysis cancelled');
+  }
+}
+
+export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: StreamOptions = {}): Promise<StreamAnalysis> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  // Gather enough to sniff the format.
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let done = false;
+  while (headBytes < SNIFF_BYTES) {
+    const next = await iterator.next();
+    if (next.done) { done = true; break; }
+    const b = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    head.push(b);
+    headBytes += b.length;
+  }
+  const first = Buffer.concat(head);
+  const bad = detectBytes(first);
+  if (bad && 'error' in bad) return { error: bad.error, findings: [], notes: [], bytes: first.length, lines: 0 };
+  const detected = detectText(first.subarray(0, SNIFF_BYTES).toString('utf8'), opts.format);
+  if ('error' in detected) return { error: detected.error, findings: [], notes: [], bytes: first.length, lines: 0 };
+
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield first;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    }
+  }
+
+  let bytes = 0;
+  const tick = (n: number): void => {
+    bytes += n;
+    if (opts.signal?.aborted) throw new AnalysisCancelled();
+    opts.onProgress?.(bytes);
+  };
+
+  if (detected.format !== GO_FORMAT) {
+    const max = opts.maxWholeBytes ?? DEFAULT_MAX_WHOLE;
+    const parts: Buffer[] = [];
+    for await (const b of rest()) {
+      tick(b.length);
+      if (bytes > max) return { error: `this ${detected.format} input is over ${Math.round(max / 1048576)} MB, the most h2lens reads of a format without an incremental parser`, findings: [], notes: [], bytes, lines: 0 };
+      parts.push(b);
+    }
+    const text = Buffer.concat(parts).toString('utf8');
+    let lines = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    return { ...analyzeText(text, opts), bytes, lines };
+  }
+
+  const parser = createGoHttp2debugParser();
+  let lineNo = 0;
+  let carry: Buffer | undefined;
+  for await (const chunk of rest()) {
+    tick(chunk.length);
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let pos = 0;
+    // Next `http2: ` at or after pos: lines that end before it cannot be HTTP/2 lines.
+    let tag = buf.indexOf(TAG, 0);
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      if (tag >= 0 && tag < nl) {
+        const end = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+        parser.line(buf.toString('utf8', pos, end), lineNo);
+        tag = buf.indexOf(TAG, nl + 1);
+      }
+      lineNo++;
+      pos = nl + 1;
+      if (tag < 0) {
+        // No tag in the rest of the buffer: count the remaining lines without looking at them.
+        for (let i = buf.indexOf(10, pos); i >= 0; i = buf.indexOf(10, i + 1)) { lineNo++; pos = i + 1; }
+        break;
+      }
+    }
+    carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : undefined;
+  }
+  if (carry && carry.length) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    if (carry.indexOf(TAG) >= 0) parser.line(carry.toString('utf8', 0, end), lineNo);
+    lineNo++;
+  }
+  return { ...analyzeParsed(parser.finish(lineNo), opts), bytes, lines: lineNo };
+}
