@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { AnalysisChangedNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
+import { AnalyseFileProgressNotification, AnalyseFileRequest, AnalysisChangedNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
 import { ConnectionsProvider, type Node } from './tree/connectionsView.ts';
 
 const SNIFFED_LANGUAGES = new Set(['log', 'plaintext']);
@@ -60,7 +60,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
       return;
     }
     status.text = vscode.l10n.t('{0}: {1} frames, {2} connections', s.format ?? '?', s.frames.toLocaleString(), s.connections);
-    status.detail = vscode.l10n.t('{0} streams · {1} errors · {2} warnings', s.streams, s.errors, s.warnings);
+    status.detail = s.shownProblems !== undefined
+      ? vscode.l10n.t('{0} streams · {1} errors · {2} warnings · {3} of {4} findings shown (h2lens.maxProblems)', s.streams, s.errors, s.warnings, s.shownProblems, s.findings)
+      : vscode.l10n.t('{0} streams · {1} errors · {2} warnings', s.streams, s.errors, s.warnings);
     status.severity = s.errors > 0 ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
     status.command = { title: vscode.l10n.t('Show problems'), command: 'workbench.actions.view.problems' };
   };
@@ -114,8 +116,66 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
       }
     }),
     vscode.commands.registerCommand('h2lens.findStream', () => findStream(tree, view)),
+    vscode.commands.registerCommand('h2lens.analyseFromDisk', (uri?: vscode.Uri) => analyseFromDisk(uri ?? activeTabUri())),
+    vscode.window.tabGroups.onDidChangeTabs(() => void offerDiskAnalysis()),
     vscode.commands.registerCommand('h2lens.openDocs', (url: string) => vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(url))),
   );
+  /** Progress reporters of running disk analyses, by URI. */
+  const progressByUri = new Map<string, (percent: number, message: string) => void>();
+  const analyseFromDisk = async (uri: vscode.Uri | undefined): Promise<void> => {
+    if (!uri || uri.scheme !== 'file') {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Choose a log file on disk to analyse.'));
+      return;
+    }
+    const key = uri.toString();
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('h2lens: analysing {0}', path.basename(uri.fsPath)), cancellable: true }, async (progress, token) => {
+      let last = 0;
+      progressByUri.set(key, (percent, message) => {
+        progress.report({ increment: percent - last, message });
+        last = percent;
+      });
+      try {
+        const s = await client!.sendRequest(AnalyseFileRequest, { uri: key }, token);
+        if (s.error) void vscode.window.showWarningMessage(vscode.l10n.t('h2lens: {0}', s.error));
+        else if (s.shownProblems !== undefined) {
+          void vscode.window.showInformationMessage(vscode.l10n.t('h2lens: {0} findings; the Problems panel shows the worst {1} (setting h2lens.maxProblems).', s.findings, s.shownProblems));
+        }
+        tree.show(key);
+        void vscode.commands.executeCommand('setContext', 'h2lens.activeLog', true);
+      } catch (e) {
+        if (!token.isCancellationRequested) void vscode.window.showErrorMessage(vscode.l10n.t('h2lens: {0}', (e as Error).message));
+      } finally {
+        progressByUri.delete(key);
+      }
+    });
+  };
+  /** Files over the editor's sync limit never reach the language server: offer to read them from disk. */
+  const offered = new Set<string>();
+  const offerDiskAnalysis = async (): Promise<void> => {
+    const uri = activeTabUri();
+    if (!uri || uri.scheme !== 'file' || offered.has(uri.toString())) return;
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
+    let size: number;
+    try {
+      size = (await vscode.workspace.fs.stat(uri)).size;
+    } catch {
+      return;
+    }
+    const limit = vscode.workspace.getConfiguration('h2lens').get<number>('largeFileThresholdMB', 50) * 1048576;
+    if (size < limit) return;
+    offered.add(uri.toString());
+    if (vscode.workspace.getConfiguration('h2lens').get<boolean>('analyseLargeFilesAutomatically', false)) {
+      await analyseFromDisk(uri);
+      return;
+    }
+    const action = vscode.l10n.t('Analyse from disk');
+    const choice = await vscode.window.showInformationMessage(
+      vscode.l10n.t('{0} is {1} MB, over the editor\'s limit for extensions: h2lens can read it from disk.', path.basename(uri.fsPath), Math.round(size / 1048576)),
+      action,
+    );
+    if (choice === action) await analyseFromDisk(uri);
+  };
+
   const setFilter = (on: boolean): void => {
     tree.onlyProblems = on;
     void vscode.commands.executeCommand('setContext', 'h2lens.onlyProblems', on);
@@ -123,6 +183,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
   };
 
   const ready = client.start().then(() => {
+    context.subscriptions.push(client!.onNotification(AnalyseFileProgressNotification, (p) => progressByUri.get(p.uri)?.(p.percent, p.message)));
     context.subscriptions.push(client!.onNotification(AnalysisChangedNotification, async (s) => {
       summaries.set(s.uri, s);
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === s.uri);
@@ -144,6 +205,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
   await ready;
   showStatus(vscode.window.activeTextEditor);
   return { summary: (uri) => summaries.get(uri.toString()), tree, ready };
+}
+
+/** The file of the active editor tab, also when VS Code did not hand its text to extensions. */
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputText ? input.uri : vscode.window.activeTextEditor?.document.uri;
 }
 
 /** "Find stream…": by id or path, live as the user types; jumps to the stream's opening line. */

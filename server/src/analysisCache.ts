@@ -43,13 +43,7 @@ export class AnalysisCache {
     const hit = this.get(uri, version);
     if (hit) return hit;
     const analysis = analyzeText(text, opts);
-    const framesByLine = new Map<number, number[]>();
-    for (const f of analysis.trace?.frames ?? []) {
-      const list = framesByLine.get(f.line);
-      if (list) list.push(f.index);
-      else framesByLine.set(f.line, [f.index]);
-    }
-    const entry: CachedAnalysis = { uri, version, analysis, framesByLine };
+    const entry: CachedAnalysis = { uri, version, analysis, framesByLine: indexFrames(analysis) };
     this.entries.delete(uri);
     this.entries.set(uri, entry);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
@@ -63,6 +57,16 @@ export class AnalysisCache {
   clear(): void {
     this.entries.clear();
   }
+}
+
+export function indexFrames(analysis: Analysis): Map<number, number[]> {
+  const framesByLine = new Map<number, number[]>();
+  for (const f of analysis.trace?.frames ?? []) {
+    const list = framesByLine.get(f.line);
+    if (list) list.push(f.index);
+    else framesByLine.set(f.line, [f.index]);
+  }
+  return framesByLine;
 }
 
 /** The frame under a position: the one on that line whose range contains the character (else the first). */

@@ -17,6 +17,10 @@ export interface AnalysisSummary {
   warnings: number;
   notes: string[];
   error?: string;
+  /** Diagnostics published (capped by h2lens.maxProblems) when fewer than the findings. */
+  shownProblems?: number;
+  /** Analysed from the file on disk rather than the editor's text. */
+  fromDisk?: boolean;
 }
 
 /** Sent after each analysis of an open document. */
@@ -38,3 +42,10 @@ export const FramesRequest = new RequestType<FramesParams, Page<FrameItem>, void
 export const FrameAtRequest = new RequestType<FrameAtParams, FrameAtResult | null, void>('h2lens/frameAt');
 export const FindStreamsRequest = new RequestType<FindStreamsParams, StreamItem[], void>('h2lens/findStreams');
 export const StreamSummaryRequest = new RequestType<StreamSummaryParams, string | null, void>('h2lens/streamSummary');
+
+export interface AnalyseFileParams { uri: string }
+/** Analyse a file from disk (big logs VS Code does not hand to extensions, gzip logs). Cancellable. */
+export const AnalyseFileRequest = new RequestType<AnalyseFileParams, AnalysisSummary, void>('h2lens/analyseFile');
+export interface ProgressParams { uri: string; percent: number; message: string }
+/** Progress of an analysis from disk. */
+export const AnalyseFileProgressNotification = new NotificationType<ProgressParams>('h2lens/analyseFileProgress');

@@ -11,10 +11,16 @@ import {
   TextDocumentSyncKind,
   MessageType,
   ShowMessageNotification,
+  ResponseError,
+  LSPErrorCodes,
+  ErrorCodes,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisCache, treeOf, type CachedAnalysis } from './analysisCache.ts';
+import { AnalysisCache, indexFrames, treeOf, type CachedAnalysis } from './analysisCache.ts';
+import { analyzeStream, AnalysisCancelled } from './core/stream.ts';
+import { openLogFile } from './fileSource.ts';
+import { fileURLToPath } from 'node:url';
 import { looksLikeGoHttp2debug } from './core/formats/goHttp2debug.ts';
 import { selectProfiles } from './core/rules/profiles.ts';
 import type { Severity } from './core/rules/types.ts';
@@ -26,6 +32,8 @@ import { CodeActionKind } from 'vscode-languageserver/node';
 import { hover } from './features/hover.ts';
 import { definition, documentSymbols, references } from './features/navigation.ts';
 import {
+  AnalyseFileProgressNotification,
+  AnalyseFileRequest,
   AnalysisChangedNotification,
   ConnectionsRequest,
   FindStreamsRequest,
@@ -47,8 +55,11 @@ interface Settings {
   peerProfiles: string[];
   rules: Record<string, { severity?: Severity | 'off' }>;
   goScan: { maxFiles: number };
+  maxProblems: number;
 }
-const DEFAULT_SETTINGS: Settings = { peerProfiles: [], rules: {}, goScan: { maxFiles: 5000 } };
+const DEFAULT_SETTINGS: Settings = { peerProfiles: [], rules: {}, goScan: { maxFiles: 5000 }, maxProblems: 1000 };
+/** Analyses of files read from disk (not open, or too big for the editor to hand over). */
+const diskAnalyses = new Map<string, CachedAnalysis>();
 let settings: Settings = DEFAULT_SETTINGS;
 let workspaceFolders: string[] = [];
 
@@ -58,6 +69,7 @@ function normalizeSettings(s: Partial<Settings> | null | undefined): Settings {
     peerProfiles: Array.isArray(s?.peerProfiles) ? s.peerProfiles : [],
     rules: s?.rules && typeof s.rules === 'object' ? s.rules : {},
     goScan: { maxFiles: Number.isFinite(maxFiles) && maxFiles > 0 ? Math.floor(maxFiles) : DEFAULT_SETTINGS.goScan.maxFiles },
+    maxProblems: Number.isFinite(Number(s?.maxProblems)) && Number(s?.maxProblems) > 0 ? Math.floor(Number(s?.maxProblems)) : DEFAULT_SETTINGS.maxProblems,
   };
 }
 let canPullConfiguration = false;
@@ -78,9 +90,12 @@ function analysisOf(doc: TextDocument): CachedAnalysis {
   return cache.analyze(doc.uri, doc.version, doc.getText(), { ctx: { profiles: selectProfiles(settings.peerProfiles), severity } });
 }
 
-function summarize(entry: CachedAnalysis): AnalysisSummary {
+function summarize(entry: CachedAnalysis, fromDisk = false): AnalysisSummary {
   const a = entry.analysis;
+  const shown = Math.min(a.findings.length, settings.maxProblems);
   return {
+    ...(shown < a.findings.length ? { shownProblems: shown } : {}),
+    ...(fromDisk ? { fromDisk } : {}),
     uri: entry.uri,
     version: entry.version,
     format: a.format ?? null,
@@ -120,7 +135,7 @@ function validate(doc: TextDocument): void {
   }
   const entry = analysisOf(doc);
   if (documents.get(doc.uri)?.version !== doc.version) return; // edited meanwhile: the next run publishes
-  void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: entry.analysis.findings.map((f) => toDiagnostic(f, doc.uri, docsBase)) });
+  publishFindings(entry, doc.version);
   const summary = summarize(entry);
   void connection.sendNotification(AnalysisChangedNotification, summary);
   const problem = summary.error ?? (summary.frames === 0 ? summary.notes[summary.notes.length - 1] : undefined);
@@ -129,6 +144,14 @@ function validate(doc: TextDocument): void {
     // A notification, not a request: nothing for a client to reject.
     void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `h2lens: ${problem}` });
   }
+}
+
+/** Diagnostics for an analysis, the worst first when capped by h2lens.maxProblems. */
+function publishFindings(entry: CachedAnalysis, version?: number): void {
+  const rank = { error: 0, warning: 1, info: 2, hint: 3 } as const;
+  let findings = entry.analysis.findings;
+  if (findings.length > settings.maxProblems) findings = [...findings].sort((a, b) => rank[a.severity] - rank[b.severity] || a.line - b.line).slice(0, settings.maxProblems);
+  void connection.sendDiagnostics({ uri: entry.uri, ...(version !== undefined ? { version } : {}), diagnostics: findings.map((f) => toDiagnostic(f, entry.uri, docsBase)) });
 }
 
 function schedule(doc: TextDocument, delayMs: number): void {
@@ -144,7 +167,8 @@ function schedule(doc: TextDocument, delayMs: number): void {
 /** The analysis for a request: cached for this version, else computed now. */
 function entryFor(uri: string): CachedAnalysis | undefined {
   const doc = documents.get(uri);
-  if (!doc || !isHttp2Document(doc)) return undefined;
+  if (!doc) return diskAnalyses.get(uri);
+  if (!isHttp2Document(doc)) return undefined;
   return analysisOf(doc);
 }
 
@@ -227,6 +251,40 @@ connection.onCodeAction(async (p) => {
     },
   });
   return [crossFileAction(scan, fixable, ruleDocsUrl(UNDRAINED, docsBase))];
+});
+
+connection.onRequest(AnalyseFileRequest, async (p, token) => {
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  const source = await openLogFile(fileURLToPath(p.uri));
+  let lastPercent = -1;
+  const severity: Record<string, Severity | 'off'> = {};
+  for (const [id, r] of Object.entries(settings.rules ?? {})) if (r?.severity) severity[id] = r.severity;
+  try {
+    const analysis = await analyzeStream(source.chunks, {
+      ctx: { profiles: selectProfiles(settings.peerProfiles), severity },
+      signal: controller.signal,
+      onProgress: () => {
+        const percent = Math.min(99, Math.floor((source.diskBytes() / Math.max(1, source.size)) * 100));
+        if (percent !== lastPercent) {
+          lastPercent = percent;
+          void connection.sendNotification(AnalyseFileProgressNotification, { uri: p.uri, percent, message: `${(source.diskBytes() / 1048576).toFixed(0)} of ${(source.size / 1048576).toFixed(0)} MB` });
+        }
+      },
+    });
+    const entry: CachedAnalysis = { uri: p.uri, version: -1, analysis, framesByLine: indexFrames(analysis) };
+    diskAnalyses.delete(p.uri);
+    diskAnalyses.set(p.uri, entry);
+    // Bounded: a few big analyses at most stay in memory.
+    while (diskAnalyses.size > 4) diskAnalyses.delete(diskAnalyses.keys().next().value!);
+    publishFindings(entry);
+    const summary = summarize(entry, true);
+    void connection.sendNotification(AnalysisChangedNotification, summary);
+    return summary;
+  } catch (e) {
+    if (e instanceof AnalysisCancelled) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'analysis cancelled');
+    throw new ResponseError(ErrorCodes.InternalError, `h2lens: cannot analyse ${p.uri}: ${(e as Error).message}`);
+  }
 });
 
 // The tree view's pages (the client renders them, never parses).

@@ -25,6 +25,7 @@ import {
   CodeActionRequest,
   type CodeAction,
   type TextDocumentEdit,
+  CancellationTokenSource,
   ShutdownRequest,
   ExitNotification,
   type ProtocolConnection,
@@ -156,6 +157,24 @@ describe('language server over JSON-RPC', () => {
     const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
     const at = await conn.sendRequest('h2lens/frameAt', { uri, line }) as { stream: number; position: number };
     assert.deepEqual([at.stream, at.position], [13, 3]);
+  });
+
+  it('analyses a gzip log from disk, then answers tree requests from it; a big one can be cancelled', async () => {
+    const gz = pathToFileURL(fixture('floods/go-xnet/ping/client.log.gz')).href;
+    const summary = await conn.sendRequest('h2lens/analyseFile', { uri: gz }) as { frames: number; fromDisk: boolean; connections: number };
+    assert.equal(summary.fromDisk, true);
+    assert.equal(summary.connections, 1);
+    assert.ok(summary.frames > 20_000);
+    const conns = await conn.sendRequest('h2lens/connections', { uri: gz }) as Array<{ frames: number }>;
+    assert.equal(conns[0]!.frames, summary.frames);
+    const p = await diagnosticsFor(gz, (x) => x.diagnostics.some((d) => d.code === 'ping-flood'));
+    assert.ok(p.diagnostics.length > 0);
+
+    const big = pathToFileURL(fixture('big-log/server.log.gz')).href;
+    const source = new CancellationTokenSource();
+    const pending = conn.sendRequest('h2lens/analyseFile', { uri: big }, source.token);
+    setTimeout(() => source.cancel(), 300);
+    await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
   });
 
   it('re-analyses on didChange and clears on didClose', async () => {
