@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: throughput, frames/s and peak RSS of h2lens on real big inputs, as ratios against
+ * references measured in the same run on the same bytes: `wc -l` (the machine's floor) and a naive
+ * Node readline + regex scan. Not a test: it prints numbers, it asserts nothing.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+const root = resolve(__dirname, '../..');
+const work = join(tmpdir(), 'h2lens-bench');
+mkdirSync(work, { recursive: true });
+
+async function gunzipTo(gz: string, out: string): Promise<string> {
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(gz).mtimeMs) await pipeline(createReadStream(gz), createGunzip(), createWriteStream(out));
+  return out;
+}
+
+/** The worker is bundled like the shipped server and CLI, so the bench measures what ships. */
+const workerJs = join(work, 'worker.js');
+function worker(mode: string, file: string): Record<string, number> {
+  const out = execFileSync(process.execPath, [workerJs, mode, file], { cwd: root, maxBuffer: 1 << 20 }).toString();
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+function wc(file: string): number {
+  const t0 = performance.now();
+  const r = spawnSync('wc', ['-l', file]);
+  if (r.status !== 0) throw new Error('wc failed');
+  return performance.now() - t0;
+}
+
+const fmt = (n: number, d = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main(): Promise<void> {
+  const esbuild = await import('esbuild');
+  await esbuild.build({ entryPoints: [join(__dirname, 'worker.ts')], outfile: workerJs, bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning' });
+  const inputs: Array<{ name: string; file: string; gz?: string }> = [];
+  const bigGz = join(root, 'test/fixtures/big-log/server.log.gz');
+  inputs.push({ name: 'Go server log under h2load (real, 254 MB)', file: await gunzipTo(bigGz, join(work, 'server.log')) });
+  inputs.push({ name: 'same log read gzip-compressed', file: bigGz, gz: 'yes' });
+
+  console.log(`h2lens bench — node ${process.version}, ${new Date().toISOString()}`);
+  for (const input of inputs) {
+    const size = statSync(input.file).size;
+    const h = worker('h2lens', input.file);
+    const naive = input.gz ? undefined : worker('naive', input.file);
+    const wcMs = input.gz ? undefined : wc(input.file);
+    const mb = (h.bytes ?? size) / 1048576;
+    console.log(`\n## ${input.name}`);
+    console.log(`  input        ${fmt(mb)} MB${input.gz ? ` (${fmt(size / 1048576)} MB on disk)` : ''}, ${fmt(h.lines!, 0)} lines, ${fmt(h.frames!, 0)} frames, ${fmt(h.streams!, 0)} streams, ${fmt(h.findings!, 0)} findings`);
+    console.log(`  h2lens       ${fmt(h.ms! / 1000, 2)} s · ${fmt(mb / (h.ms! / 1000))} MB/s · ${fmt(h.frames! / (h.ms! / 1000), 0)} frames/s · peak RSS ${fmt(h.maxRssMB!, 0)} MB`);
+    if (naive && wcMs !== undefined) {
+      console.log(`  naive scan   ${fmt(naive.ms! / 1000, 2)} s (readline + one regex per line, counts frames only) · peak RSS ${fmt(naive.maxRssMB!, 0)} MB`);
+      console.log(`  wc -l        ${fmt(wcMs / 1000, 2)} s`);
+      console.log(`  ratios       h2lens / wc -l = ${fmt(h.ms! / wcMs)}× · h2lens / naive scan = ${fmt(h.ms! / naive.ms!, 2)}× (full analysis vs regex count)`);
+    }
+  }
+  const tree = worker('tree', inputs[0]!.file);
+  console.log(`\n## Connections view on the same log (${fmt(tree.streams!, 0)} streams; biggest connection ${fmt(tree.treeStreamsInBiggest!, 0)})`);
+  console.log(`  first pages  ${fmt(tree.treeFirstPagesMs!, 1)} ms (index + connections + first and last 1,000 streams + 1,000 frames)`);
+  console.log(`  next page    ${fmt(tree.treeNextPageMs!, 2)} ms ("Show next 1000")`);
+}
+
+void main();
