@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { analyzeGoSource, fixtureNames, readFixture, summarize, wantMarkers } from './helpers.ts';
 
@@ -27,7 +29,7 @@ test('real client.go (fixtures/go-undrained-body): flagged where the body is rea
   // Each path is judged on its own, so the two undrained modes are flagged although the program also has
   // drained modes. `if err != nil { log.Fatalf }` ends the program: no verdict there. resp.Proto and
   // resp.StatusCode after the switch are plain field reads.
-  const src = readFixture('undrained_client.go');
+  const src = readFileSync(resolve(__dirname, '../../fixtures/go-undrained-body/client.go'), 'utf8');
   const lines = src.split('\n');
   const fs = await analyzeGoSource(src);
   assert.deepEqual(summarize(fs), ['97:partial-read:plain', '100:never-read:plain']);
@@ -48,7 +50,7 @@ test('real client.go (fixtures/go-undrained-body): flagged where the body is rea
 
 // ---- labelled hand-made fixtures ----------------------------------------------------------------------------
 
-for (const name of fixtureNames().filter((n) => n !== 'undrained_client.go')) {
+for (const name of fixtureNames()) {
   test(`fixture ${name}: findings exactly at the "// want:" markers`, async () => {
     const src = readFixture(name);
     assert.ok(src.startsWith('// hand-made test input'), 'hand-made fixtures start with the label');
