@@ -31,11 +31,11 @@ export function documentSymbols(entry: CachedAnalysis): DocumentSymbol[] {
     const last = trace.frames[c.frames[c.frames.length - 1]!]!;
     const children: DocumentSymbol[] = [];
     for (const s of [...c.streams.values()].sort((a, b) => a.id - b.id)) {
-      const sf = trace.frames[s.frames[0]!]!;
-      const sl = trace.frames[s.frames[s.frames.length - 1]!]!;
-      const open = s.openFrame !== undefined ? trace.frames[s.openFrame]! : sf;
+      const open = trace.frames[s.openFrame ?? s.frames[0]!]!;
       const label = streamLabel(trace, s);
-      children.push({ name: label.name, detail: label.detail, kind: SymbolKind.Event, range: span(sf, sl), selectionRange: frameRange(open) });
+      // Streams interleave: a range from first to last frame would make sticky scroll and breadcrumbs
+      // name the wrong stream, so a stream's symbol is its opening frame.
+      children.push({ name: label.name, detail: label.detail, kind: SymbolKind.Event, range: frameRange(open), selectionRange: frameRange(open) });
     }
     const peer = c.peer ? ` ↔ ${c.peer}` : '';
     return {
