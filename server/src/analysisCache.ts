@@ -4,6 +4,7 @@
  */
 import type { Analysis, AnalyzeOptions } from './core/analyze.ts';
 import { analyzeText } from './core/analyze.ts';
+import { analyzeTextAsync } from './core/analyzeAsync.ts';
 import type { FrameRecord } from './core/model/trace.ts';
 import { TreeIndex } from './core/views/tree.ts';
 
@@ -44,13 +45,40 @@ export class AnalysisCache {
     if (hit) return hit;
     const analysis = analyzeText(text, opts);
     const entry: CachedAnalysis = { uri, version, analysis, framesByLine: indexFrames(analysis) };
-    this.entries.delete(uri);
-    this.entries.set(uri, entry);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.store(entry);
     return entry;
   }
 
+  /** Like analyze(), yielding while it parses; one run per document at a time, stale runs abandoned. */
+  analyzeAsync(uri: string, version: number, text: string, opts: AnalyzeOptions): Promise<CachedAnalysis> {
+    const hit = this.get(uri, version);
+    if (hit) return Promise.resolve(hit);
+    const running = this.inflight.get(uri);
+    if (running && running.version === version) return running.promise;
+    running?.controller.abort();
+    const controller = new AbortController();
+    const promise = analyzeTextAsync(text, opts, controller.signal).then((analysis) => {
+      const entry: CachedAnalysis = { uri, version, analysis, framesByLine: indexFrames(analysis) };
+      this.store(entry);
+      return entry;
+    }).finally(() => {
+      if (this.inflight.get(uri)?.promise === promise) this.inflight.delete(uri);
+    });
+    this.inflight.set(uri, { version, promise, controller });
+    return promise;
+  }
+
+  private readonly inflight = new Map<string, { version: number; promise: Promise<CachedAnalysis>; controller: AbortController }>();
+
+  private store(entry: CachedAnalysis): void {
+    this.entries.delete(entry.uri);
+    this.entries.set(entry.uri, entry);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
   evict(uri: string): void {
+    this.inflight.get(uri)?.controller.abort();
+    this.inflight.delete(uri);
     this.entries.delete(uri);
   }
 

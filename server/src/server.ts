@@ -19,6 +19,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, indexFrames, treeOf, type CachedAnalysis } from './analysisCache.ts';
 import { analyzeStream, AnalysisCancelled } from './core/stream.ts';
+import type { AnalyzeOptions } from './core/analyze.ts';
 import { openLogFile } from './fileSource.ts';
 import { fileURLToPath } from 'node:url';
 import { looksLikeGoHttp2debug } from './core/formats/goHttp2debug.ts';
@@ -84,10 +85,15 @@ function isHttp2Document(doc: TextDocument): boolean {
   return false;
 }
 
-function analysisOf(doc: TextDocument): CachedAnalysis {
+function analyzeOptions(): AnalyzeOptions {
   const severity: Record<string, Severity | 'off'> = {};
   for (const [id, r] of Object.entries(settings.rules ?? {})) if (r?.severity) severity[id] = r.severity;
-  return cache.analyze(doc.uri, doc.version, doc.getText(), { ctx: { profiles: selectProfiles(settings.peerProfiles), severity } });
+  return { ctx: { profiles: selectProfiles(settings.peerProfiles), severity } };
+}
+
+/** The analysis of a document's current version: cached, in flight (awaited), or started now. */
+function analysisOf(doc: TextDocument): Promise<CachedAnalysis> {
+  return cache.analyzeAsync(doc.uri, doc.version, doc.getText(), analyzeOptions());
 }
 
 function summarize(entry: CachedAnalysis, fromDisk = false): AnalysisSummary {
@@ -124,7 +130,7 @@ async function validateGo(doc: TextDocument): Promise<void> {
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
 }
 
-function validate(doc: TextDocument): void {
+async function validate(doc: TextDocument): Promise<void> {
   if (doc.languageId === 'go') {
     void validateGo(doc);
     return;
@@ -133,7 +139,13 @@ function validate(doc: TextDocument): void {
     void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
     return;
   }
-  const entry = analysisOf(doc);
+  let entry: CachedAnalysis;
+  try {
+    entry = await analysisOf(doc);
+  } catch (e) {
+    if (e instanceof AnalysisCancelled) return; // a newer version is being analysed: it publishes
+    throw e;
+  }
   if (documents.get(doc.uri)?.version !== doc.version) return; // edited meanwhile: the next run publishes
   publishFindings(entry, doc.version);
   const summary = summarize(entry);
@@ -160,16 +172,22 @@ function schedule(doc: TextDocument, delayMs: number): void {
   pending.set(doc.uri, setTimeout(() => {
     pending.delete(doc.uri);
     const current = documents.get(doc.uri);
-    if (current) validate(current);
+    if (current) void validate(current);
   }, delayMs));
 }
 
 /** The analysis for a request: cached for this version, else computed now. */
-function entryFor(uri: string): CachedAnalysis | undefined {
+async function entryFor(uri: string): Promise<CachedAnalysis | undefined> {
   const doc = documents.get(uri);
   if (!doc) return diskAnalyses.get(uri);
   if (!isHttp2Document(doc)) return undefined;
-  return analysisOf(doc);
+  try {
+    return await analysisOf(doc);
+  } catch (e) {
+    // Superseded by an edit: answer from the newest analysis there is.
+    if (e instanceof AnalysisCancelled) return cache.latest(uri);
+    throw e;
+  }
 }
 
 async function loadSettings(): Promise<void> {
@@ -195,7 +213,7 @@ connection.onInitialize((params): InitializeResult => {
 
 connection.onInitialized(async () => {
   await loadSettings();
-  for (const doc of documents.all()) validate(doc);
+  for (const doc of documents.all()) void validate(doc);
 });
 
 connection.onDidChangeConfiguration(async (change) => {
@@ -203,7 +221,7 @@ connection.onDidChangeConfiguration(async (change) => {
   if (s) settings = normalizeSettings(s);
   else await loadSettings();
   cache.clear();
-  for (const doc of documents.all()) validate(doc);
+  for (const doc of documents.all()) void validate(doc);
 });
 
 // TextDocuments fires onDidChangeContent on open too: analyse at once then, debounce edits.
@@ -217,20 +235,20 @@ documents.onDidClose((e) => {
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-connection.onHover((p) => {
-  const entry = entryFor(p.textDocument.uri);
+connection.onHover(async (p) => {
+  const entry = await entryFor(p.textDocument.uri);
   return entry ? hover(entry, p.position.line, p.position.character, docsBase) : null;
 });
-connection.onDocumentSymbol((p) => {
-  const entry = entryFor(p.textDocument.uri);
+connection.onDocumentSymbol(async (p) => {
+  const entry = await entryFor(p.textDocument.uri);
   return entry ? documentSymbols(entry) : [];
 });
-connection.onReferences((p) => {
-  const entry = entryFor(p.textDocument.uri);
+connection.onReferences(async (p) => {
+  const entry = await entryFor(p.textDocument.uri);
   return entry ? references(entry, p.textDocument.uri, p.position.line, p.position.character) : [];
 });
-connection.onDefinition((p) => {
-  const entry = entryFor(p.textDocument.uri);
+connection.onDefinition(async (p) => {
+  const entry = await entryFor(p.textDocument.uri);
   return entry ? definition(entry, p.textDocument.uri, p.position.line, p.position.character) : null;
 });
 
@@ -290,32 +308,32 @@ connection.onRequest(AnalyseFileRequest, async (p, token) => {
 // The tree view's pages (the client renders them, never parses).
 const MAX_PAGE = 5000;
 const clampPage = (limit: number): number => Math.max(1, Math.min(MAX_PAGE, Math.floor(limit) || 1));
-connection.onRequest(ConnectionsRequest, (p) => {
-  const entry = entryFor(p.uri);
+connection.onRequest(ConnectionsRequest, async (p) => {
+  const entry = await entryFor(p.uri);
   return entry ? treeOf(entry).connections() : [];
 });
-connection.onRequest(StreamsRequest, (p) => {
-  const entry = entryFor(p.uri);
+connection.onRequest(StreamsRequest, async (p) => {
+  const entry = await entryFor(p.uri);
   return entry ? treeOf(entry).streams(p.connection, Math.max(0, p.offset), clampPage(p.limit), p.onlyProblems === true) : { items: [], total: 0, offset: 0 };
 });
-connection.onRequest(FramesRequest, (p) => {
-  const entry = entryFor(p.uri);
+connection.onRequest(FramesRequest, async (p) => {
+  const entry = await entryFor(p.uri);
   return entry ? treeOf(entry).frames(p.connection, p.stream, Math.max(0, p.offset), clampPage(p.limit)) : { items: [], total: 0, offset: 0 };
 });
-connection.onRequest(FrameAtRequest, (p) => {
-  const entry = entryFor(p.uri);
+connection.onRequest(FrameAtRequest, async (p) => {
+  const entry = await entryFor(p.uri);
   const at = entry && treeOf(entry).frameAtLine(p.line);
   if (!entry || !at) return null;
   const conn = entry.analysis.trace!.connectionById.get(at.connection)!;
   const list = at.stream === 0 ? conn.frames.filter((i) => entry.analysis.trace!.frames[i]!.streamId === 0) : conn.streams.get(at.stream)!.frames;
   return { ...at, position: list.indexOf(at.index) };
 });
-connection.onRequest(FindStreamsRequest, (p) => {
-  const entry = entryFor(p.uri);
+connection.onRequest(FindStreamsRequest, async (p) => {
+  const entry = await entryFor(p.uri);
   return entry ? treeOf(entry).findStreams(p.query) : [];
 });
-connection.onRequest(StreamSummaryRequest, (p) => {
-  const entry = entryFor(p.uri);
+connection.onRequest(StreamSummaryRequest, async (p) => {
+  const entry = await entryFor(p.uri);
   return entry ? treeOf(entry).streamSummary(p.connection, p.stream) ?? null : null;
 });
 

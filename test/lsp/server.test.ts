@@ -177,6 +177,22 @@ describe('language server over JSON-RPC', () => {
     await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
   });
 
+  it('keeps answering while a big document is analysed (the analysis yields)', async () => {
+    // A real log repeated to ~40 MB: its analysis takes seconds; a hover elsewhere must not wait for it.
+    const big = text.repeat(Math.ceil((40 * 1048576) / text.length));
+    const bigUri = 'file:///tmp/big-editor-doc.h2log';
+    let bigDone = false;
+    const published = diagnosticsFor(bigUri, () => true, 120_000).then(() => { bigDone = true; });
+    open(bigUri, big);
+    await new Promise((r) => setTimeout(r, 300));
+    const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
+    const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 40 } });
+    assert.ok(h, 'hover answered');
+    assert.equal(bigDone, false, 'the hover was answered while the big document was still being analysed');
+    await published;
+    await conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: bigUri } });
+  });
+
   it('re-analyses on didChange and clears on didClose', async () => {
     // Remove the RST_STREAM line of stream 13: one finding fewer.
     const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
