@@ -2,24 +2,27 @@
  * Prints the peer-profile table of docs/rules.md from rules/profiles.ts
  * (`npx tsx scripts/profiles-table.ts`); a unit test checks the doc matches.
  */
-import { PROFILES, type Limit } from '../server/src/core/rules/profiles.ts';
+import { LIMITS, PROFILES, type LimitKey } from '../server/src/core/rules/profiles.ts';
+
+function fmt(n: number, unit: string): string {
+  if (unit === 'ms') return n >= 3_600_000 ? `${n / 3_600_000} h` : n >= 60_000 ? `${n / 60_000} min` : `${n / 1000} s`;
+  if (unit === 'seconds') return `${n} s`;
+  if (unit === 'per-second') return `${n.toLocaleString('en-US')}/s`;
+  if (unit === 'bytes') return `${n.toLocaleString('en-US')} B`;
+  return n.toLocaleString('en-US');
+}
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function profilesTable(): string {
-  const rows: string[] = ['| profile | limit | value | source |', '|---|---|---|---|'];
-  const fmt = (n: number, unit: string): string => (unit === 'ms' ? (n >= 3_600_000 ? `${n / 3_600_000} h` : n >= 60_000 ? `${n / 60_000} min` : `${n / 1000} s`) : n.toLocaleString('en-US'));
+  const rows: string[] = ['| profile | limit (setting parameter) | value | on excess | source |', '|---|---|---|---|---|'];
   for (const p of PROFILES) {
-    const add = (name: string, l: Limit | undefined, unit = ''): void => {
-      if (l) rows.push(`| \`${p.id}\` (${p.name}) | ${name} | ${fmt(l.value, unit)} | ${l.source} |`);
-    };
-    add('PING strikes: minimum interval', p.pingStrikes?.minTimeMs, 'ms');
-    add('PING strikes: interval with no active stream', p.pingStrikes?.idleMinTimeMs, 'ms');
-    add('PING strikes allowed', p.pingStrikes?.maxStrikes);
-    add('queued PING/SETTINGS ACKs', p.maxQueuedAcks);
-    add('PING timeout', p.pingTimeoutMs, 'ms');
-    add('CONTINUATION frames per field block', p.maxContinuations);
-    add('stream resets', p.maxResets);
-    add('empty frames', p.maxEmptyFrames);
-    add('MAX_CONCURRENT_STREAMS', p.maxConcurrentStreams);
+    for (const key of Object.keys(LIMITS) as LimitKey[]) {
+      const l = p.limits[key];
+      if (!l) continue;
+      rows.push(`| \`${p.id}\` (${p.name}) | ${LIMITS[key].label} (\`${key}\`) | ${fmt(l.value, LIMITS[key].unit)} | ${cell(l.action ?? '—')} | ${cell(l.source)} |`);
+    }
+    for (const note of p.notes ?? []) rows.push(`| \`${p.id}\` (${p.name}) | not counted (${note.rules.map((r) => `\`${r}\``).join(', ')}) | — | ${cell(note.text)} | ${cell(note.source)} |`);
   }
   return rows.join('\n');
 }

@@ -54,7 +54,7 @@ const docsBase = pathToFileURL(resolve(__dirname, '..', 'docs', 'rules.md')).hre
 
 interface Settings {
   peerProfiles: string[];
-  rules: Record<string, { severity?: Severity | 'off' }>;
+  rules: Record<string, { severity?: Severity | 'off' } & Record<string, unknown>>;
   goScan: { maxFiles: number };
   maxProblems: number;
 }
@@ -85,10 +85,18 @@ function isHttp2Document(doc: TextDocument): boolean {
   return false;
 }
 
+/** Settings → rule context: profiles, `h2lens.rules.<id>.severity` and numeric `h2lens.rules.<id>.<param>`. */
 function analyzeOptions(): AnalyzeOptions {
   const severity: Record<string, Severity | 'off'> = {};
-  for (const [id, r] of Object.entries(settings.rules ?? {})) if (r?.severity) severity[id] = r.severity;
-  return { ctx: { profiles: selectProfiles(settings.peerProfiles), severity } };
+  const thresholds: Record<string, Record<string, number>> = {};
+  for (const [id, r] of Object.entries(settings.rules ?? {})) {
+    if (!r || typeof r !== 'object') continue;
+    if (r.severity) severity[id] = r.severity;
+    for (const [param, value] of Object.entries(r)) {
+      if (param !== 'severity' && typeof value === 'number' && Number.isFinite(value)) (thresholds[id] ??= {})[param] = value;
+    }
+  }
+  return { ctx: { profiles: selectProfiles(settings.peerProfiles), severity, thresholds } };
 }
 
 /** The analysis of a document's current version: cached, in flight (awaited), or started now. */
@@ -276,11 +284,9 @@ connection.onRequest(AnalyseFileRequest, async (p, token) => {
   token.onCancellationRequested(() => controller.abort());
   const source = await openLogFile(fileURLToPath(p.uri));
   let lastPercent = -1;
-  const severity: Record<string, Severity | 'off'> = {};
-  for (const [id, r] of Object.entries(settings.rules ?? {})) if (r?.severity) severity[id] = r.severity;
   try {
     const analysis = await analyzeStream(source.chunks, {
-      ctx: { profiles: selectProfiles(settings.peerProfiles), severity },
+      ...analyzeOptions(),
       signal: controller.signal,
       onProgress: () => {
         const percent = Math.min(99, Math.floor((source.diskBytes() / Math.max(1, source.size)) * 100));

@@ -12,6 +12,13 @@ const [mode, file] = process.argv.slice(2) as [string, string];
 
 async function main(): Promise<Record<string, number>> {
   const t0 = performance.now();
+  if (mode === 'naive' && file.endsWith('.json')) {
+    // What a quick script would do with a tshark export: JSON.parse it whole (and lose duplicate keys).
+    const { readFileSync } = await import('node:fs');
+    const packets = JSON.parse(readFileSync(file, 'utf8')) as Array<{ _source?: { layers?: { http2?: unknown } } }>;
+    const frames = packets.filter((p) => p._source?.layers?.http2 !== undefined).length;
+    return { ms: performance.now() - t0, frames, lines: 0 };
+  }
   if (mode === 'naive') {
     // What a quick script would do: every line through a regex.
     const re = /http2: Framer (0x[0-9a-f]+): (wrote|read) ([A-Z_]+) (?:flags=(\S+) )?(?:stream=(\d+) )?len=(\d+)/;

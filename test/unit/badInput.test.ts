@@ -23,7 +23,8 @@ function check(text: string): Analysis {
     assert.deepEqual(a.findings, []);
   } else {
     assert.ok(a.trace);
-    if (a.trace.frames.length === 0) assert.ok(a.notes.some((n) => /No HTTP\/2 frame found/.test(n)), 'a note says nothing was found');
+    // Go logs get the generic how-to; other formats' parsers say themselves why nothing was found.
+    if (a.trace.frames.length === 0) assert.ok(a.format === 'go-http2debug' ? a.notes.some((n) => /No HTTP\/2 frame found/.test(n)) : a.notes.length > 0, 'a note says nothing was found');
   }
   return a;
 }
@@ -88,11 +89,24 @@ describe('bad input never throws', () => {
   it('a JSON document and a JSON array → JSON error', () => {
     assert.match(check('{"a":1}').error!, /JSON/);
     assert.match(check('  [1, 2, {"b": null}]\n').error!, /JSON/);
-    assert.match(check('{"constants": {}, "events": [\n{"time": "1"},\n').error!, /JSON/, 'a truncated NetLog');
   });
 
-  it('an XML file → XML error', () => {
-    assert.match(check('<?xml version="1.0"?>\n<pdml><packet></packet></pdml>\n').error!, /XML/);
+  it('a truncated NetLog skeleton and an empty PDML are recognised, with a note and no frame', () => {
+    // hand-made: the opening of a NetLog export cut short, and a PDML document with one empty packet
+    const netlog = check('{"constants": {}, "events": [\n{"time": "1"},\n');
+    assert.equal(netlog.error, undefined);
+    assert.equal(netlog.format, 'chrome-netlog');
+    assert.equal(netlog.trace?.frames.length, 0);
+    assert.ok(netlog.notes.length > 0);
+    const pdml = check('<?xml version="1.0"?>\n<pdml><packet></packet></pdml>\n');
+    assert.equal(pdml.error, undefined);
+    assert.equal(pdml.format, 'tshark-pdml');
+    assert.equal(pdml.trace?.frames.length, 0);
+    assert.ok(pdml.notes.length > 0);
+  });
+
+  it('an XML file that is not PDML → XML error', () => {
+    assert.match(check('<?xml version="1.0"?>\n<html><body>hello</body></html>\n').error!, /XML|not/);
   });
 
   it('a forced unknown format → error; a forced known one parses', () => {

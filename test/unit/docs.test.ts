@@ -21,3 +21,19 @@ describe('docs/rules.md', () => {
     assert.equal(block[1], profilesTable(), 'regenerate with: npx tsx scripts/profiles-table.ts');
   });
 });
+
+describe('docs/rules.md settings', () => {
+  it('lists every threshold parameter of every rule, as `h2lens.rules.<id>.<param>` takes it', () => {
+    const table = /\| rule \| parameters \|\n\|---\|---\|\n([\s\S]*?)\n\n/.exec(doc);
+    assert.ok(table, 'parameter table missing');
+    const rows = new Map(table[1]!.split('\n').map((line) => {
+      const cells = line.split('|').map((c) => c.trim());
+      return [cells[1]!.replace(/`/g, ''), cells[2]!.replace(/`/g, '').split(',').map((p) => p.trim())] as const;
+    }));
+    for (const rule of RULES) {
+      if (!rule.params?.length) continue;
+      assert.deepEqual(rows.get(rule.id), [...rule.params], `parameters of ${rule.id}`);
+    }
+    assert.deepEqual([...rows.keys()].sort(), RULES.filter((r) => r.params?.length).map((r) => r.id).sort());
+  });
+});

@@ -3,7 +3,7 @@
  * Used by the language server and the CLI alike.
  */
 import { detectText } from './formats/detect.ts';
-import { GO_FORMAT, parseGoHttp2debug } from './formats/goHttp2debug.ts';
+import { TEXT_PARSERS } from './formats/registry.ts';
 import type { ParsedLog } from './model/frame.ts';
 import type { Trace } from './model/trace.ts';
 import { buildTrace } from './model/trace.ts';
@@ -27,9 +27,18 @@ export interface Analysis {
   notes: string[];
 }
 
-const PARSERS: Record<string, (text: string) => ParsedLog> = {
-  [GO_FORMAT]: parseGoHttp2debug,
-};
+/**
+ * One parser per format (formats/registry.ts; the list of names is detect.ts's FORMATS). Each is
+ * wrapped so that what sniffing found out (e.g. "this file mixes two log formats") reaches the notes.
+ */
+const PARSERS: Record<string, (text: string) => ParsedLog> = Object.fromEntries(
+  Object.entries(TEXT_PARSERS).map(([format, parse]) => [format, (text: string): ParsedLog => {
+    const parsed = parse(text);
+    const sniffed = detectText(text);
+    if ('format' in sniffed && sniffed.format === parsed.format && sniffed.notes) parsed.notes.unshift(...sniffed.notes);
+    return parsed;
+  }]),
+);
 
 export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   const detected = detectText(text, opts.format);
@@ -41,11 +50,12 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
 /** Parsed frames → trace → findings (shared by the text and the streaming entry points). */
 export function analyzeParsed(parsed: ParsedLog, opts: AnalyzeOptions = {}): Analysis {
   const notes = [...parsed.notes];
-  if (parsed.frames.length === 0) {
+  // Parsers of other formats say themselves why they found no frame; Go logs get the how-to.
+  if (parsed.frames.length === 0 && (parsed.format === 'go-http2debug' || notes.length === 0)) {
     notes.push(`No HTTP/2 frame found in ${parsed.lineCount.toLocaleString('en-US')} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
   }
   const trace = buildTrace(parsed);
-  const ctx: RuleContext = { profiles: opts.ctx?.profiles ?? PROFILES, ...(opts.ctx?.severity ? { severity: opts.ctx.severity } : {}) };
+  const ctx: RuleContext = { profiles: opts.ctx?.profiles ?? PROFILES, ...(opts.ctx?.severity ? { severity: opts.ctx.severity } : {}), ...(opts.ctx?.thresholds ? { thresholds: opts.ctx.thresholds } : {}) };
   const findings = runRules(trace, ctx);
   return { format: parsed.format, trace, findings, notes };
 }

@@ -5,16 +5,17 @@
  * whole (bounded), then handed to the text entry point.
  */
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
-import { analyzeParsed, analyzeText } from './analyze.ts';
+import { analyzeParsed } from './analyze.ts';
 import { detectBytes, detectText } from './formats/detect.ts';
 import { GO_FORMAT, createGoHttp2debugParser } from './formats/goHttp2debug.ts';
+import { CHUNK_PARSERS } from './formats/registry.ts';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface StreamOptions extends AnalyzeOptions {
   /** Called after each chunk with the bytes consumed so far. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
   /** Largest input a non-incremental format may be read into memory for. */
-  maxWholeBytes?: number;
 }
 
 export interface StreamAnalysis extends Analysis {
@@ -24,7 +25,6 @@ export interface StreamAnalysis extends Analysis {
 
 const TAG = Buffer.from('http2: ');
 const SNIFF_BYTES = 1 << 16;
-const DEFAULT_MAX_WHOLE = 512 * 1024 * 1024;
 
 export class AnalysisCancelled extends Error {
   constructor() {
@@ -68,18 +68,20 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: Str
     opts.onProgress?.(bytes);
   };
 
+  const sniffNotes = detected.notes ?? [];
   if (detected.format !== GO_FORMAT) {
-    const max = opts.maxWholeBytes ?? DEFAULT_MAX_WHOLE;
-    const parts: Buffer[] = [];
+    // Every other format has an incremental parser too: text is decoded chunk by chunk (a character
+    // split across chunks is kept by the decoder) and memory stays bounded by one record.
+    const parser = CHUNK_PARSERS[detected.format]!();
+    const decoder = new StringDecoder('utf8');
     for await (const b of rest()) {
       tick(b.length);
-      if (bytes > max) return { error: `this ${detected.format} input is over ${Math.round(max / 1048576)} MB, the most h2lens reads of a format without an incremental parser`, findings: [], notes: [], bytes, lines: 0 };
-      parts.push(b);
+      parser.write(decoder.write(b));
     }
-    const text = Buffer.concat(parts).toString('utf8');
-    let lines = 0;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-    return { ...analyzeText(text, opts), bytes, lines };
+    parser.write(decoder.end());
+    const parsed = parser.finish();
+    parsed.notes.unshift(...sniffNotes);
+    return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };
   }
 
   const parser = createGoHttp2debugParser();
@@ -114,5 +116,7 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: Str
     if (carry.indexOf(TAG) >= 0) parser.line(carry.toString('utf8', 0, end), lineNo);
     lineNo++;
   }
-  return { ...analyzeParsed(parser.finish(lineNo), opts), bytes, lines: lineNo };
+  const parsed = parser.finish(lineNo);
+  parsed.notes.unshift(...sniffNotes);
+  return { ...analyzeParsed(parsed, opts), bytes, lines: lineNo };
 }

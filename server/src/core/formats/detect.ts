@@ -1,13 +1,52 @@
 /**
  * Content sniffing: which format is this, or why it cannot be read. Never by file name alone.
+ * Only a sample is looked at (the first 64 KB), with indexOf and character checks.
  */
+import { CURL_FORMAT, looksLikeCurl } from './curl.ts';
+import { ENVOY_FORMAT, looksLikeEnvoy } from './envoy.ts';
 import { GO_FORMAT, looksLikeGoHttp2debug } from './goHttp2debug.ts';
+import { NETLOG_FORMAT } from './netlog.ts';
+import { NGHTTP_FORMAT, looksLikeNghttp } from './nghttp.ts';
+import { NODE_FORMAT, looksLikeNodeDebug } from './nodeDebug.ts';
+import { OKHTTP_FORMAT, countOkHttpLines, looksLikeOkHttp } from './okhttp.ts';
+import { RUST_H2_FORMAT, looksLikeRustH2 } from './rustH2.ts';
+import { TSHARK_EK_FORMAT } from './tsharkEk.ts';
+import { TSHARK_JSON_FORMAT } from './tsharkJson.ts';
+import { TSHARK_PDML_FORMAT } from './tsharkPdml.ts';
+import { stripAnsi } from './incremental.ts';
 
 export type Detection =
-  | { format: string }
+  | { format: string; notes?: string[] }
   | { error: string };
 
-export const FORMATS = [GO_FORMAT] as const;
+export const FORMATS = [
+  GO_FORMAT,
+  TSHARK_JSON_FORMAT,
+  TSHARK_EK_FORMAT,
+  TSHARK_PDML_FORMAT,
+  NETLOG_FORMAT,
+  NGHTTP_FORMAT,
+  CURL_FORMAT,
+  RUST_H2_FORMAT,
+  NODE_FORMAT,
+  OKHTTP_FORMAT,
+  ENVOY_FORMAT,
+] as const;
+
+/** What each format is, in words (for errors, `--format` help and docs). */
+export const FORMAT_DESCRIPTIONS: Record<(typeof FORMATS)[number], string> = {
+  [GO_FORMAT]: 'Go GODEBUG=http2debug=1|2 log',
+  [TSHARK_JSON_FORMAT]: 'tshark/Wireshark -T json export (with or without duplicate keys)',
+  [TSHARK_EK_FORMAT]: 'tshark -T ek export (newline-delimited JSON)',
+  [TSHARK_PDML_FORMAT]: 'tshark -T pdml export (XML)',
+  [NETLOG_FORMAT]: 'Chrome NetLog JSON (chrome://net-export)',
+  [NGHTTP_FORMAT]: 'nghttp / nghttpd -v output',
+  [CURL_FORMAT]: 'curl -v / --trace-ascii output',
+  [RUST_H2_FORMAT]: 'Rust h2 tracing (RUST_LOG=h2=debug|trace)',
+  [NODE_FORMAT]: 'Node.js NODE_DEBUG=http2 output',
+  [OKHTTP_FORMAT]: 'OkHttp frame log (okhttp3.internal.http2.Http2 at FINE)',
+  [ENVOY_FORMAT]: 'Envoy http2 trace log',
+};
 
 const SAMPLE = 1 << 16;
 
@@ -38,23 +77,86 @@ export function detectBytes(bytes: Uint8Array): Detection | undefined {
   return undefined;
 }
 
+function count(sample: string, needle: string): number {
+  let n = 0;
+  for (let i = sample.indexOf(needle); i >= 0; i = sample.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+/** Frame(-ish) lines per line-based format in the sample, for choosing among several. */
+export function frameLineCounts(sample: string): Array<[string, number]> {
+  const counts: Array<[string, number]> = [
+    [GO_FORMAT, count(sample, 'http2: Framer 0x') + count(sample, 'http2: Transport received ') + count(sample, 'http2: server read frame ')],
+    [NGHTTP_FORMAT, looksLikeNghttp(sample) ? count(sample, ' frame <length=') : 0],
+    [CURL_FORMAT, looksLikeCurl(sample) ? count(sample, '> FRAME[') + count(sample, '- FRAME[') + count(sample, 'h2h3 [') + count(sample, 'Using Stream ID: ') + count(sample, '] OPENED stream') + count(sample, '== Info: ') : 0],
+    [RUST_H2_FORMAT, looksLikeRustH2(sample) ? count(sample, ' send frame=') + count(sample, ' received frame=') + count(sample, ' send; frame=') + count(sample, ' received; frame=') : 0],
+    [NODE_FORMAT, looksLikeNodeDebug(sample) ? count(sample, 'Http2Session client') + count(sample, 'Http2Session server') : 0],
+    [OKHTTP_FORMAT, looksLikeOkHttp(sample) ? countOkHttpLines(sample) + count(sample, ' CONNECTION 505249') : 0],
+    [ENVOY_FORMAT, looksLikeEnvoy(sample) ? count(sample, 'sent frame type=') + count(sample, 'recv frame type=') : 0],
+  ];
+  return counts.filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+}
+
+/** The first non-blank character at or after `i` (skipping a BOM). */
+function firstChar(text: string): number {
+  let i = 0;
+  while (i < text.length && i < SAMPLE && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t' || text[i] === '\ufeff')) i++;
+  return i;
+}
+
+function sniffJson(sample: string, i: number): Detection {
+  // Chrome NetLog: `{"constants": {…}, "events": [`; `constants` can be longer than the sample.
+  const head = sample.slice(i, i + 64);
+  if (head.replace(/\s+/g, '').startsWith('{"constants":')) return { format: NETLOG_FORMAT };
+  if (head.startsWith('{"events"') && sample.includes('"constants"')) return { format: NETLOG_FORMAT };
+  // tshark -T ek: `{"index":{…}}` / `{"timestamp":"…","layers":{…}}` lines.
+  if (head.startsWith('{"index"') || (head.startsWith('{"timestamp"') && sample.includes('"layers"'))) return { format: TSHARK_EK_FORMAT };
+  // tshark -T json: an array of packets whose first object has `_source` → `layers`.
+  if (sample[i] === '[' || sample[i] === '{') {
+    const src = sample.indexOf('"_source"', i);
+    if (src >= 0 && sample.indexOf('"layers"', src) >= 0) return { format: TSHARK_JSON_FORMAT };
+  }
+  const what = sample[i] === '[' ? 'a JSON array' : 'a JSON object';
+  return {
+    error: `this is ${what}, but not one h2lens reads: expected a tshark/Wireshark -T json export (packets with "_source": {"layers": …}), a tshark -T ek export ({"index": …} / {"layers": …} lines) or a Chrome NetLog ({"constants": …, "events": […]}); it has no Go http2debug lines either`,
+  };
+}
+
 /** Sniff decoded text (editor documents, and the CLI after detectBytes). */
 export function detectText(text: string, forced?: string): Detection {
   if (forced) {
     if ((FORMATS as readonly string[]).includes(forced)) return { format: forced };
     return { error: `unknown format "${forced}" (known: ${FORMATS.join(', ')})` };
   }
-  let i = 0;
-  while (i < text.length && i < SAMPLE && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t' || text[i] === '\ufeff')) i++;
+  const i = firstChar(text);
   if (i >= text.length) return { error: 'the file is empty' };
   const sample = text.slice(0, SAMPLE);
   if (sample.includes('\u0000')) return { error: 'this is a binary file (it contains NUL bytes), not an HTTP/2 log' };
-  if (looksLikeGoHttp2debug(sample)) return { format: GO_FORMAT };
   const first = text[i];
-  if (first === '{' || first === '[') {
-    return { error: 'this is a JSON file, and h2lens does not read JSON captures yet (tshark -T json and Chrome NetLog support is planned); it has no Go http2debug lines either' };
+  // Terminal colours (tracing's ANSI output, nghttp --color) would hide the markers.
+  const plain = stripAnsi(sample);
+  const counts = frameLineCounts(plain);
+  // `[  0.007] recv …` (nghttp) and `[2024-12-09 …][trace][http2]` (Envoy) start with `[` too.
+  const jsonMarkers = sample.includes('"_source"') || sample.includes('"layers"') || sample.includes('"constants"');
+  if ((first === '{' || first === '[') && (jsonMarkers || counts.length === 0)) {
+    // A JSON log whose lines happen to mention http2 is still JSON; Go lines inside JSON strings
+    // (slog JSON handler) are the exception: those are Go logs.
+    if (looksLikeGoHttp2debug(sample) && !sample.includes('"_source"') && !sample.startsWith('{"constants"', i)) return { format: GO_FORMAT };
+    return sniffJson(sample, i);
   }
-  if (first === '<') return { error: 'this is an XML/HTML file (PDML capture exports are not supported yet), not a Go http2debug log' };
+  if (first === '<') {
+    if (sample.includes('<pdml') || sample.includes('<packet>')) return { format: TSHARK_PDML_FORMAT };
+    return { error: 'this is an XML/HTML file, but not a tshark -T pdml export (no <pdml>/<packet> elements) and not an HTTP/2 log' };
+  }
   // Go lines may start later in a big mixed log: let the Go parser decide (it reports "no frame").
-  return { format: GO_FORMAT };
+  if (counts.length === 0) return { format: GO_FORMAT };
+  const [best, n] = counts[0]!;
+  if (counts.length > 1) {
+    const others = counts.slice(1).map(([f, k]) => `${FORMAT_DESCRIPTIONS[f as (typeof FORMATS)[number]]} (${k})`).join(', ');
+    return {
+      format: best,
+      notes: [`This file mixes log formats: ${FORMAT_DESCRIPTIONS[best as (typeof FORMATS)[number]]} (${n} frame lines in its first 64 KB) and ${others}. It is read as the first, which has the most frame lines; choose another with --format NAME (CLI) or the h2lens.format setting.`],
+    };
+  }
+  return { format: best };
 }

@@ -1,134 +1,214 @@
 /**
  * Ranks what, earlier on a connection, most likely made a peer answer ENHANCE_YOUR_CALM (or a flood
- * verdict): the debug data first (it names the defence), then each kind of load against the tightest
- * budget a real peer profile has for it.
+ * verdict): the debug data and odd error codes first (they name the defence), then each kind of load
+ * measured by the flood rules' meters against the profiles' budgets.
+ *
+ * Streaming: `ConnectionLoad` sees the frames of one connection once, in order, feeding every meter;
+ * `causes()` is a snapshot of the running counts (cost bounded by profiles and samples, not frames),
+ * taken at each verdict.
  */
 import { FrameType } from '../model/frame.ts';
 import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
-import { isFromClient } from '../model/trace.ts';
+import type { CauseKind, Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
+import { fromSide, limitOf, n } from './budget.ts';
+import { ContinuationMeter } from './continuationFlood.ts';
+import { EmptyFramesMeter } from './emptyFramesFlood.ts';
+import { PingMeter } from './pingBudget.ts';
 import type { PeerProfile } from './profiles.ts';
-import { pingReport } from './pingBudget.ts';
-import { plural } from './util.ts';
+import { RapidResetMeter } from './rapidReset.ts';
+import { ResetMeter } from './resetFlood.ts';
+import { SettingsMeter } from './settingsFlood.ts';
+import type { RuleContext } from './types.ts';
+import { WindowUpdateMeter } from './windowUpdateDribble.ts';
+import type { FlowViolation } from './flowWindows.ts';
+import { FlowWindows } from './flowWindows.ts';
+
+export type { CauseKind } from './budget.ts';
 
 export interface CalmCause {
-  kind: 'pings' | 'resets' | 'rapid-resets' | 'settings' | 'empty-frames' | 'continuations' | 'streams' | 'debug-data';
-  /** Human summary, e.g. "40 PINGs, 3 of them right after a RST_STREAM". */
+  kind: CauseKind;
+  /** Rule whose measurement this is. */
+  rule?: string;
+  /** Human summary, e.g. "40 PINGs from the client, 3 of them right after a RST_STREAM". */
   summary: string;
-  /** used / budget of the tightest peer profile (≥ 1 means that peer would have cut). */
+  /** used / budget of the peer profile it comes closest to (≥ 1: that peer would have cut). */
   score: number;
+  /** Frames counted: how many, and the most recent of them (bounded). */
+  count: number;
   frames: FrameRecord[];
-  /** Which profile's budget the score is measured against. */
+  /** The profile budget the score is measured against. */
   against?: string;
+  /** Every profile line (for the hover). */
+  budget?: string[];
+  /** The per-profile verdicts behind the budget lines. */
+  verdicts?: ProfileVerdict[];
 }
 
-/** grpc-go, Rust h2, nghttp2 debug strings → the cause they name (research §4.9). */
-const DEBUG_DATA: Array<[string, CalmCause['kind'], string]> = [
-  ['too_many_pings', 'pings', 'gRPC keepalive enforcement (grpc-go / C-core / Java): too many PINGs'],
-  ['too_many_resets', 'resets', 'Rust h2: too many streams reset by the client before the server accepted them (Rapid Reset defence)'],
-  ['too_many_internal_resets', 'resets', 'Rust h2: too many streams the server had to reset because of client errors (MadeYouReset defence, CVE-2025-8671)'],
-  ['too_many_continuations', 'continuations', 'Rust h2: too many CONTINUATION frames (CONTINUATION flood defence)'],
-  ['header_list_way_too_large', 'continuations', 'Rust h2: the header list is far above its limit'],
-  ['too_many_data_frames', 'empty-frames', 'Rust h2: too many empty DATA frames (CVE-2019-9518)'],
-  ['SETTINGS: too many setting entries', 'settings', 'nghttp2: too many entries in one SETTINGS frame'],
-  ['Flooding was detected', 'pings', 'Apache mod_http2 / nghttp2: flooding detected (queued ACKs or control frames)'],
+/** nghttp2's NGHTTP2_ERR_TOO_MANY_CONTINUATIONS (−905) as Apache mod_http2 puts it in a GOAWAY. */
+export const NGHTTP2_ERR_TOO_MANY_CONTINUATIONS_ON_WIRE = 0xfffffc77;
+
+/** grpc-go, Rust h2, nghttp2, Apache debug strings → the cause they name (research §4.9). */
+const DEBUG_DATA: Array<[string, CauseKind[], string]> = [
+  ['too_many_pings', ['pings'], 'gRPC keepalive enforcement (grpc-go / C-core / Java): too many PINGs'],
+  ['too_many_resets', ['rapid-resets', 'resets'], 'Rust h2: too many streams reset by the client before the server accepted them (Rapid Reset defence, CVE-2023-44487)'],
+  ['too_many_internal_resets', ['provoked-resets', 'resets'], 'Rust h2: too many streams the server had to reset because of client errors (MadeYouReset defence, CVE-2025-8671)'],
+  ['too_many_continuations', ['continuations'], 'Rust h2: too many CONTINUATION frames (CONTINUATION flood defence)'],
+  ['header_list_way_too_large', ['continuations'], 'Rust h2: the header list is far above its limit (4 × max_header_list_size)'],
+  ['too_many_data_frames', ['empty-frames'], 'Rust h2: too many empty DATA frames (CVE-2019-9518)'],
+  ['SETTINGS: too many setting entries', ['settings'], 'nghttp2: too many entries in one SETTINGS frame'],
+  ['Flooding was detected', ['pings', 'settings'], 'Apache mod_http2 / nghttp2: flooding detected (more PING/SETTINGS ACKs queued than it allows)'],
+  ['Too many CONTINUATION frames', ['continuations'], 'Apache mod_http2 / nghttp2: too many CONTINUATION frames after a HEADERS'],
 ];
 
-export function explainDebugData(debug: string | undefined): { kind: CalmCause['kind']; text: string } | undefined {
+/** Error codes that are not RFC 9113 codes but name a flood (Apache mod_http2 sends nghttp2's internal errors). */
+const ODD_CODES: Array<[number, CauseKind[], string]> = [
+  [0xfffffc78, ['pings', 'settings'], 'error code 0xfffffc78 is nghttp2\'s NGHTTP2_ERR_FLOODED (−904), sent on the wire by Apache mod_http2: more PING/SETTINGS ACKs queued than it allows'],
+  [NGHTTP2_ERR_TOO_MANY_CONTINUATIONS_ON_WIRE, ['continuations'], 'error code 0xfffffc77 is nghttp2\'s NGHTTP2_ERR_TOO_MANY_CONTINUATIONS (−905), sent on the wire by Apache mod_http2'],
+];
+
+export interface Verdict { kinds: CauseKind[]; text: string }
+
+export function explainDebugData(debug: string | undefined): Verdict | undefined {
   if (!debug) return undefined;
-  for (const [needle, kind, text] of DEBUG_DATA) if (debug.includes(needle)) return { kind, text };
+  for (const [needle, kinds, text] of DEBUG_DATA) if (debug.includes(needle)) return { kinds, text };
   return undefined;
+}
+
+export function explainOddCode(code: number | undefined): Verdict | undefined {
+  for (const [c, kinds, text] of ODD_CODES) if (c === code) return { kinds, text };
+  return undefined;
+}
+
+/** Concurrency against the MAX_CONCURRENT_STREAMS that real servers advertise by default. */
+export class StreamsMeter implements Meter {
+  private readonly open = new Set<number>();
+  private max = 0;
+  private opened = 0;
+  private readonly recent: FrameRecord[] = [];
+  constructor(private readonly m: MeterContext, private readonly side: Side) {}
+  frame(f: FrameRecord): void {
+    if (f.streamId === 0) return;
+    if (f.type === FrameType.HEADERS && f.stateBefore === 'idle' && fromSide(this.m.conn, f, this.side)) {
+      this.open.add(f.streamId);
+      this.opened++;
+      this.max = Math.max(this.max, this.open.size);
+      this.recent.push(f);
+      if (this.recent.length > 25) this.recent.shift();
+    }
+    if (f.stateAfter === 'closed') this.open.delete(f.streamId);
+  }
+  measure(): Measurement | undefined {
+    if (this.max === 0) return undefined;
+    let best: { value: number; profile: PeerProfile } | undefined;
+    for (const p of this.m.ctx.profiles) {
+      const l = limitOf(this.m.ctx, this.m.rule, p, 'maxConcurrentStreams');
+      if (l && (!best || l.value < best.value)) best = { value: l.value, profile: p };
+    }
+    if (!best) return undefined;
+    const summary = `${best.profile.name}: at most ${n(this.max)} of ${n(best.value)} streams open at once (its default MAX_CONCURRENT_STREAMS)`;
+    return {
+      rule: 'concurrent-streams-exceeded', kind: 'streams', offender: this.side, count: this.opened,
+      headline: `up to ${n(this.max)} streams open at once (${n(this.opened)} opened) by the ${this.side}`,
+      verdicts: [{ profile: best.profile, used: this.max, allowed: best.value, unit: 'streams', summary }], notes: [],
+      first: this.recent, recent: this.recent, score: this.max / best.value,
+    };
+  }
+}
+
+/**
+ * Load that every connection has some of (the preface WINDOW_UPDATE, a stream or two) is only a cause
+ * once it comes this close to a budget.
+ */
+const ORDINARY: Partial<Record<CauseKind, number>> = { 'window-updates': 0.5, streams: 0.5 };
+
+/** Every meter, for both sides, over one connection: fed once per frame, read by every rule. */
+export class ConnectionLoad {
+  /** Flow-control windows of both directions (flow-control-violation, window-update-dribble). */
+  readonly flow: FlowWindows;
+  /** Called with the flow-control violations of each frame (set by flow-control-violation). */
+  onFlowViolation: ((v: FlowViolation[]) => void) | undefined;
+  readonly ping: Record<Side, PingMeter>;
+  readonly settings: Record<Side, SettingsMeter>;
+  readonly empty: Record<Side, EmptyFramesMeter>;
+  readonly continuation: Record<Side, ContinuationMeter>;
+  readonly streams: Record<Side, StreamsMeter>;
+  readonly rapid: RapidResetMeter;
+  readonly reset: ResetMeter;
+  readonly windowUpdates: WindowUpdateMeter;
+  private readonly meters: Array<{ side: Side; meter: Meter }> = [];
+
+  constructor(trace: Trace, conn: Connection, ctx: RuleContext) {
+    // Each meter reads the threshold overrides of the rule that reports it.
+    const m = (rule: string): MeterContext => ({ trace, conn, ctx, rule });
+    this.flow = new FlowWindows(conn);
+    const both = <T extends Meter>(make: (side: Side) => T): Record<Side, T> => {
+      const r = { client: make('client'), server: make('server') };
+      this.meters.push({ side: 'client', meter: r.client }, { side: 'server', meter: r.server });
+      return r;
+    };
+    this.ping = both((side) => new PingMeter(m('ping-flood'), side));
+    this.settings = both((side) => new SettingsMeter(m('settings-flood'), side));
+    this.empty = both((side) => new EmptyFramesMeter(m('empty-frames-flood'), side));
+    this.continuation = both((side) => new ContinuationMeter(m('continuation-flood'), side));
+    this.streams = both((side) => new StreamsMeter(m('concurrent-streams-exceeded'), side));
+    this.rapid = new RapidResetMeter(m('rapid-reset'));
+    this.reset = new ResetMeter(m('reset-flood'));
+    this.windowUpdates = new WindowUpdateMeter(m('window-update-dribble'), this.flow);
+    this.meters.push({ side: 'client', meter: this.rapid }, { side: 'client', meter: this.reset }, { side: 'client', meter: this.windowUpdates });
+  }
+
+  frame(f: FrameRecord): void {
+    const v = this.flow.frame(f);
+    if (v && this.onFlowViolation) this.onFlowViolation(v);
+    const meters = this.meters;
+    for (let k = 0; k < meters.length; k++) meters[k]!.meter.frame(f);
+  }
+
+  /** The load `offender` sent so far, best cause first. */
+  causes(offender: Side): CalmCause[] {
+    const causes: CalmCause[] = [];
+    for (const { side, meter } of this.meters) {
+      if (side !== offender) continue;
+      const m = meter.measure();
+      if (!m || m.score <= (ORDINARY[m.kind] ?? 0)) continue;
+      // The verdict the cause comes closest to (or past).
+      let top = m.verdicts[0];
+      for (const v of m.verdicts) if (!v.unavailable && v.allowed > 0 && (!top || v.used / v.allowed > top.used / top.allowed || (v.cutAt && !top.cutAt))) top = v;
+      causes.push({
+        kind: m.kind, rule: m.rule, summary: m.headline, score: m.score, count: m.count, frames: m.recent,
+        ...(top ? { against: top.summary } : {}), budget: [...m.verdicts.map((v) => v.summary), ...m.notes], verdicts: m.verdicts,
+      });
+    }
+    // Equal scores (PINGs and SETTINGS share one ACK queue): the larger count first.
+    return causes.sort((a, b) => b.score - a.score || b.count - a.count);
+  }
 }
 
 /**
  * Causes on `conn` before frame `upTo`, for the load sent by `offender` (the side that received the
- * ENHANCE_YOUR_CALM), best first.
+ * ENHANCE_YOUR_CALM), best first. One pass; for many verdicts use `ConnectionLoad` directly.
  */
-export function rankCalmCauses(trace: Trace, conn: Connection, offender: 'client' | 'server', upTo: number, profiles: readonly PeerProfile[]): CalmCause[] {
-  const fromOffender = (f: FrameRecord): boolean => isFromClient(conn, f) === (offender === 'client');
-  const resets: FrameRecord[] = [];
-  const rapid: FrameRecord[] = [];
-  const settings: FrameRecord[] = [];
-  const empty: FrameRecord[] = [];
-  const continuations: FrameRecord[] = [];
-  const opened: FrameRecord[] = [];
-  const responded = new Set<number>();
-  let maxConcurrent = 0;
-  const open = new Set<number>();
-  // The offender's first SETTINGS is its mandatory connection preface (RFC 9113 §3.4), not load.
-  let prefaceSettingsSeen = conn.joinedMidway;
+export function rankCalmCauses(trace: Trace, conn: Connection, offender: Side, upTo: number, profiles: readonly PeerProfile[], ctx?: Partial<RuleContext>): CalmCause[] {
+  const load = new ConnectionLoad(trace, conn, { ...ctx, profiles });
   for (const i of conn.frames) {
     if (i >= upTo) break;
-    const f = trace.frames[i]!;
-    const mine = fromOffender(f);
-    if (!mine) {
-      if (f.type === FrameType.HEADERS || f.type === FrameType.DATA) responded.add(f.streamId);
-      if (f.stateAfter === 'closed') open.delete(f.streamId);
-      continue;
-    }
-    switch (f.type) {
-      case FrameType.RST_STREAM:
-        resets.push(f);
-        if (!responded.has(f.streamId)) rapid.push(f);
-        open.delete(f.streamId);
-        break;
-      case FrameType.SETTINGS:
-        if ((f.flags & 1) === 0) {
-          if (prefaceSettingsSeen) settings.push(f);
-          prefaceSettingsSeen = true;
-        }
-        break;
-      case FrameType.DATA:
-      case FrameType.HEADERS:
-        if (f.length === 0 && (f.flags & 1) === 0) empty.push(f);
-        if (f.type === FrameType.HEADERS && f.stateBefore === 'idle') {
-          opened.push(f);
-          open.add(f.streamId);
-          maxConcurrent = Math.max(maxConcurrent, open.size);
-        }
-        break;
-      case FrameType.CONTINUATION:
-        continuations.push(f);
-        if (f.length === 0) empty.push(f);
-        break;
-    }
-    if (f.stateAfter === 'closed') open.delete(f.streamId);
+    load.frame(trace.frames[i]!);
   }
+  return load.causes(offender);
+}
 
-  const tightest = (pick: (p: PeerProfile) => number | undefined): { value: number; profile: PeerProfile } | undefined => {
-    let best: { value: number; profile: PeerProfile } | undefined;
-    for (const p of profiles) {
-      const v = pick(p);
-      if (v !== undefined && (!best || v < best.value)) best = { value: v, profile: p };
-    }
-    return best;
-  };
-  const causes: CalmCause[] = [];
-  const add = (kind: CalmCause['kind'], frames: FrameRecord[], summary: string, budget: { value: number; profile: PeerProfile } | undefined): void => {
-    if (frames.length === 0) return;
-    causes.push({ kind, frames, summary, score: budget ? frames.length / budget.value : 0, ...(budget ? { against: `${budget.profile.name} allows ${budget.value.toLocaleString('en-US')}` } : {}) });
-  };
+/**
+ * The profiles whose defence answers the way the peer did (their action names the same frame and
+ * error code, e.g. "GOAWAY ENHANCE_YOUR_CALM"), closest to their limit first.
+ */
+export function matchingVerdicts(cause: CalmCause, answer: string): ProfileVerdict[] {
+  return (cause.verdicts ?? [])
+    .filter((v) => !v.unavailable && v.action?.includes(answer))
+    .sort((a, b) => (b.cutAt ? 1 : 0) - (a.cutAt ? 1 : 0) || b.used / b.allowed - a.used / a.allowed);
+}
 
-  const pings = pingReport(trace, conn, offender, profiles, upTo);
-  if (pings.pings.length) {
-    // Pings score by the worst profile verdict (strikes or queued ACKs).
-    let score = 0;
-    let against: string | undefined;
-    for (const v of pings.verdicts) {
-      if (v.unavailable || v.allowed === 0) continue;
-      const s = v.used / v.allowed;
-      if (s > score) { score = s; against = v.summary; }
-    }
-    const paired = pings.afterReset.length ? `, ${pings.afterReset.length} of them right after a RST_STREAM (the Go ≥ 1.24 reset + PING pattern)` : '';
-    causes.push({ kind: 'pings', frames: pings.pings, summary: `${plural(pings.pings.length, 'PING')} from the ${offender}${paired}`, score: score + pings.afterReset.length / Math.max(1, pings.pings.length) * 0.01, ...(against ? { against } : {}) });
-  }
-  add('rapid-resets', rapid, `${plural(rapid.length, 'stream')} reset by the ${offender} before any response (Rapid Reset, CVE-2023-44487)`, tightest((p) => p.maxResets?.value));
-  add('resets', resets.filter((r) => !rapid.includes(r)), `${plural(resets.length - rapid.length, 'other RST_STREAM')} from the ${offender}`, tightest((p) => p.maxResets?.value));
-  add('settings', settings, `${plural(settings.length, 'SETTINGS frame')} from the ${offender} (SETTINGS flood, CVE-2019-9515)`, tightest((p) => p.maxQueuedAcks?.value));
-  add('empty-frames', empty, `${plural(empty.length, 'empty frame')} without END_STREAM (CVE-2019-9518)`, tightest((p) => p.maxEmptyFrames?.value));
-  add('continuations', continuations, `${plural(continuations.length, 'CONTINUATION frame')} from the ${offender} (CONTINUATION flood)`, tightest((p) => p.maxContinuations?.value));
-  if (maxConcurrent > 0) {
-    const budget = tightest((p) => p.maxConcurrentStreams?.value);
-    if (budget) causes.push({ kind: 'streams', frames: opened, summary: `up to ${maxConcurrent} streams open at once (${opened.length} opened)`, score: maxConcurrent / budget.value, against: `${budget.profile.name} allows ${budget.value}` });
-  }
-  return causes.filter((c) => c.score > 0).sort((a, b) => b.score - a.score);
+/** Put the causes a verdict names first (keeping their order by score). */
+export function promote(causes: CalmCause[], kinds: readonly CauseKind[]): CalmCause[] {
+  const named = causes.filter((c) => kinds.includes(c.kind));
+  return [...named, ...causes.filter((c) => !kinds.includes(c.kind))];
 }

@@ -1,32 +1,62 @@
 /** The rule catalogue and the one function that runs it. */
 import type { Trace } from '../model/trace.ts';
 import { cancelledResponseRule } from './cancelledResponse.ts';
+import { concurrentStreamsExceededRule } from './concurrentStreamsExceeded.ts';
+import { continuationFloodRule } from './continuationFlood.ts';
+import { emptyFramesFloodRule } from './emptyFramesFlood.ts';
 import { enhanceYourCalmRule } from './enhanceYourCalm.ts';
+import { flowControlViolationRule } from './flowControlViolation.ts';
 import { goawayRule } from './goaway.ts';
 import { pingFloodRule } from './pingFlood.ts';
+import { rapidResetRule } from './rapidReset.ts';
+import { resetFloodRule } from './resetFlood.ts';
+import { settingsFloodRule } from './settingsFlood.ts';
+import { streamIdViolationRule } from './streamIdViolation.ts';
 import { streamStateViolationRule } from './streamStateViolation.ts';
+import { runScans } from './engine.ts';
 import type { Finding, Rule, RuleContext } from './types.ts';
 import { unansweredPingRule } from './unansweredPing.ts';
+import { windowUpdateDribbleRule } from './windowUpdateDribble.ts';
 
 export const RULES: readonly Rule[] = [
   cancelledResponseRule,
   enhanceYourCalmRule,
   goawayRule,
   pingFloodRule,
+  settingsFloodRule,
+  resetFloodRule,
+  rapidResetRule,
+  emptyFramesFloodRule,
+  continuationFloodRule,
+  windowUpdateDribbleRule,
+  concurrentStreamsExceededRule,
+  flowControlViolationRule,
   unansweredPingRule,
   streamStateViolationRule,
+  streamIdViolationRule,
 ];
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.id === id);
 }
 
+/**
+ * Settings keys for per-rule threshold overrides: `h2lens.rules.<id>.<param>` for each rule's params
+ * (a number; it replaces that limit in every evaluated profile that has it, for that rule only).
+ */
+export function thresholdKeys(): string[] {
+  return RULES.flatMap((r) => (r.params ?? []).map((p) => `h2lens.rules.${r.id}.${p}`));
+}
+
 export function runRules(trace: Trace, ctx: RuleContext): Finding[] {
   const findings: Finding[] = [];
-  for (const rule of RULES) {
-    const override = ctx.severity?.[rule.id];
-    if (override === 'off') continue;
-    for (const f of rule.check(trace, ctx)) findings.push(override ? { ...f, severity: override } : f);
+  const active = RULES.filter((r) => ctx.severity?.[r.id] !== 'off');
+  // Rules with a streaming form run together: one pass per connection.
+  const scanned = runScans(trace, ctx, active.filter((r) => r.scan));
+  for (const rule of active) {
+    const override = ctx.severity?.[rule.id] as Finding['severity'] | undefined;
+    const produced = rule.scan ? scanned.get(rule.id)! : rule.check(trace, ctx);
+    for (const f of produced) findings.push(override ? { ...f, severity: override } : f);
   }
   return findings.sort((a, b) => a.line - b.line || a.startChar - b.startChar || a.rule.localeCompare(b.rule));
 }

@@ -1,6 +1,7 @@
 /** What a rule is and what it produces. Rules are pure functions of the trace. */
-import type { Trace } from '../model/trace.ts';
-import type { PeerProfile } from './profiles.ts';
+import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
+import type { ConnectionLoad } from './calmCauses.ts';
+import type { LimitKey, PeerProfile } from './profiles.ts';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -39,6 +40,12 @@ export interface RuleContext {
   profiles: readonly PeerProfile[];
   /** Severity overrides by rule id ('off' disables). */
   severity?: Record<string, Severity | 'off'>;
+  /**
+   * Threshold overrides by rule id, then parameter (a profile limit key, see `Rule.params`): the value
+   * replaces that limit in every evaluated profile that has it, for that rule only. Settings key
+   * `h2lens.rules.<id>.<param>`.
+   */
+  thresholds?: Record<string, Record<string, number>>;
 }
 
 export interface Rule {
@@ -47,7 +54,29 @@ export interface Rule {
   defaultSeverity: Severity;
   /** One-line description for docs and SARIF. */
   description: string;
+  /** Profile limits this rule reads; each can be overridden with `h2lens.rules.<id>.<param>`. */
+  params?: readonly LimitKey[];
   check(trace: Trace, ctx: RuleContext): Finding[];
+  /**
+   * The streaming form: called once per connection; the scan sees the connection's frames in order
+   * (before the shared load meters see each frame) and gives its findings at the end. Rules with a
+   * scan run together in one pass per connection (rules/engine.ts).
+   */
+  scan?(s: ScanContext): ConnectionScan | undefined;
+}
+
+/** What a rule's scan of one connection gets. */
+export interface ScanContext {
+  trace: Trace;
+  conn: Connection;
+  ctx: RuleContext;
+  /** Every load meter of the connection, fed by the engine after the rules' `frame` calls. */
+  load: ConnectionLoad;
+}
+
+export interface ConnectionScan {
+  frame?(f: FrameRecord): void;
+  end(): Finding[];
 }
 
 /**

@@ -4,7 +4,9 @@
  */
 import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
-import type { Finding, RelatedLocation, Rule, RuleContext } from './types.ts';
+import { scanOnly } from './engine.ts';
+import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
+import { limitOf } from './budget.ts';
 import { at, formatSeconds, plural } from './util.ts';
 
 export const UNANSWERED_PING = 'unanswered-ping';
@@ -15,22 +17,23 @@ export const unansweredPingRule: Rule = {
   title: 'PING without ACK',
   defaultSeverity: 'warning',
   description: 'A PING was not acknowledged although the peer kept sending frames (or for longer than a pinger\'s timeout), or its ACK came after that timeout.',
+  params: ['pingTimeoutMs'],
   check(trace: Trace, ctx: RuleContext): Finding[] {
-    const timeoutProfile = ctx.profiles.find((p) => p.pingTimeoutMs);
-    const timeoutMs = timeoutProfile?.pingTimeoutMs?.value;
-    const lastTime = lastTimestamp(trace);
+    return scanOnly(unansweredPingRule, trace, ctx);
+  },
+  scan({ trace, conn, ctx }: ScanContext): ConnectionScan {
+    const timeoutProfile = ctx.profiles.find((p) => p.limits.pingTimeoutMs);
+    const timeoutMs = timeoutProfile ? limitOf(ctx, UNANSWERED_PING, timeoutProfile, 'pingTimeoutMs')?.value : undefined;
     const findings: Finding[] = [];
-    for (const conn of trace.connections) {
-      // Outstanding pings per direction and payload, in order.
-      const waiting = new Map<string, FrameRecord[]>();
-      const unanswered: FrameRecord[] = [];
-      const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
-      /** Index of the last frame each side sent, to know whether the peer stayed alive. */
-      let lastFrom = { sent: -1, received: -1 };
-      for (const i of conn.frames) {
-        const f = trace.frames[i]!;
-        lastFrom = f.direction === 'sent' ? { ...lastFrom, sent: i } : { ...lastFrom, received: i };
-        if (f.type !== FrameType.PING) continue;
+    // Outstanding pings per direction and payload, in order.
+    const waiting = new Map<string, FrameRecord[]>();
+    const unanswered: FrameRecord[] = [];
+    const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
+    /** Index of the last frame each side sent, to know whether the peer stayed alive. */
+    const lastFrom = { sent: -1, received: -1 };
+    const frame = (f: FrameRecord): void => {
+        lastFrom[f.direction] = f.index;
+        if (f.type !== FrameType.PING) return;
         if ((f.flags & 1) === 0) {
           const key = `${f.direction}:${f.pingPayload ?? ''}`;
           let q = waiting.get(key);
@@ -38,10 +41,14 @@ export const unansweredPingRule: Rule = {
           q.push(f);
         } else {
           const key = `${f.direction === 'sent' ? 'received' : 'sent'}:${f.pingPayload ?? ''}`;
-          const ping = waiting.get(key)?.shift();
+          const q = waiting.get(key);
+          const ping = q?.shift();
+          if (q && q.length === 0) waiting.delete(key);
           if (ping && timeoutMs !== undefined && ping.time !== undefined && f.time !== undefined && f.time - ping.time > timeoutMs) late.push({ ping, ack: f });
         }
-      }
+    };
+    const end = (): Finding[] => {
+      const lastTime = lastTimestamp(trace);
       for (const q of waiting.values()) {
         for (const ping of q) {
           // The answer comes from the other side: did that side send anything later?
@@ -71,15 +78,24 @@ export const unansweredPingRule: Rule = {
           message: `PING ACK after ${formatSeconds((ack.time! - ping.time!) / 1000)}${late.length > 1 ? ` (and ${late.length - 1} more late ACKs)` : ''}: longer than ${timeoutProfile!.name}'s PingTimeout of ${formatSeconds(timeoutMs! / 1000)}, after which it closes the connection as dead.`,
         });
       }
-    }
-    return findings;
+      return findings;
+    };
+    return { frame, end };
   },
 };
 
+const lastTimes = new WeakMap<Trace, number | undefined>();
+/** The log's last timestamp (once per trace: an untimed log would otherwise be scanned per connection). */
 function lastTimestamp(trace: Trace): number | undefined {
+  if (lastTimes.has(trace)) return lastTimes.get(trace);
+  let last: number | undefined;
   for (let i = trace.frames.length - 1; i >= 0; i--) {
     const t = trace.frames[i]!.time;
-    if (t !== undefined) return t;
+    if (t !== undefined) {
+      last = t;
+      break;
+    }
   }
-  return undefined;
+  lastTimes.set(trace, last);
+  return last;
 }

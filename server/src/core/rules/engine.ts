@@ -1,0 +1,38 @@
+/**
+ * The streaming engine: one pass per connection over its frames, in order. Each rule's scan sees the
+ * frame first (a verdict takes its snapshot of the load before the frame counts), then the shared
+ * load meters (calmCauses.ts ConnectionLoad) count it. Per-connection state only: the same code runs
+ * in the editor and on a 1 GB file.
+ */
+import type { Trace } from '../model/trace.ts';
+import { ConnectionLoad } from './calmCauses.ts';
+import type { ConnectionScan, Finding, Rule, RuleContext } from './types.ts';
+
+export function runScans(trace: Trace, ctx: RuleContext, rules: readonly Rule[]): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>(rules.map((r) => [r.id, []]));
+  const scanning = rules.filter((r) => r.scan);
+  if (scanning.length === 0) return out;
+  const frames = trace.frames;
+  for (const conn of trace.connections) {
+    const load = new ConnectionLoad(trace, conn, ctx);
+    const scans: Array<{ rule: Rule; scan: ConnectionScan }> = [];
+    for (const rule of scanning) {
+      const scan = rule.scan!({ trace, conn, ctx, load });
+      if (scan) scans.push({ rule, scan });
+    }
+    const visitors = scans.filter((s) => s.scan.frame).map((s) => s.scan);
+    const list = conn.frames;
+    for (let k = 0; k < list.length; k++) {
+      const f = frames[list[k]!]!;
+      for (let v = 0; v < visitors.length; v++) visitors[v]!.frame!(f);
+      load.frame(f);
+    }
+    for (const { rule, scan } of scans) out.get(rule.id)!.push(...scan.end());
+  }
+  return out;
+}
+
+/** `Rule.check` of a rule that has a scan: the engine run for that rule alone. */
+export function scanOnly(rule: Rule, trace: Trace, ctx: RuleContext): Finding[] {
+  return runScans(trace, ctx, [rule]).get(rule.id) ?? [];
+}

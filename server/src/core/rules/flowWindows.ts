@@ -1,0 +1,155 @@
+/**
+ * Flow-control windows of one connection, both directions, per stream and per connection (RFC 9113
+ * §6.9), tracked frame by frame from SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE and DATA.
+ *
+ * Whose view: the logging endpoint's. The windows of the DATA it sends are exact (the peer's SETTINGS
+ * and WINDOW_UPDATEs count when read). For the DATA it receives, its own grants count when written and
+ * a lowered INITIAL_WINDOW_SIZE only once acknowledged — the most permissive reading, so that a frame
+ * in flight is never blamed.
+ *
+ * Per-stream state is kept for open streams only, and a SETTINGS change applies to all of them in O(1)
+ * (each stored window is relative to a per-direction offset).
+ */
+import { FrameType } from '../model/frame.ts';
+import type { Direction } from '../model/frame.ts';
+import type { Connection, FrameRecord } from '../model/trace.ts';
+
+export const MAX_WINDOW = 2 ** 31 - 1;
+const DEFAULT_WINDOW = 65_535;
+
+export type FlowViolationKind = 'data-beyond-stream-window' | 'data-beyond-connection-window' | 'window-update-zero' | 'window-above-max' | 'initial-window-above-max';
+
+export interface FlowViolation {
+  kind: FlowViolationKind;
+  frame: FrameRecord;
+  /** Direction of the DATA whose window is concerned. */
+  dataDirection: Direction;
+  /** The window before the frame (DATA) or after it (overflow). */
+  window: number;
+  scope: 'stream' | 'connection';
+}
+
+interface DirState {
+  conn: number;
+  /** Stored stream windows; the real window is stored + offset. */
+  streams: Map<number, number>;
+  offset: number;
+  initial: number;
+}
+
+const opposite = (d: Direction): Direction => (d === 'sent' ? 'received' : 'sent');
+
+export class FlowWindows {
+  private readonly dirs: Record<Direction, DirState> = {
+    sent: { conn: DEFAULT_WINDOW, streams: new Map(), offset: 0, initial: DEFAULT_WINDOW },
+    received: { conn: DEFAULT_WINDOW, streams: new Map(), offset: 0, initial: DEFAULT_WINDOW },
+  };
+  /** INITIAL_WINDOW_SIZE of each SETTINGS the logger sent and the peer has not acknowledged yet (undefined: not in it). */
+  private readonly unacked: Array<number | undefined> = [];
+  private unackedHead = 0;
+  /** Windows are only known when the log has the connection from its start. */
+  readonly tracking: boolean;
+
+  constructor(conn: Connection) {
+    this.tracking = !conn.joinedMidway;
+  }
+
+  /** The current window of DATA in direction `d` on a stream (undefined when not tracked). */
+  streamWindow(d: Direction, id: number): number | undefined {
+    const s = this.dirs[d];
+    const stored = s.streams.get(id);
+    return stored === undefined ? undefined : stored + s.offset;
+  }
+  connWindow(d: Direction): number {
+    return this.dirs[d].conn;
+  }
+
+  /** Apply one frame; returns the violations it makes (usually none). */
+  frame(f: FrameRecord): FlowViolation[] | undefined {
+    let out: FlowViolation[] | undefined;
+    const add = (v: FlowViolation): void => {
+      (out ??= []).push(v);
+    };
+    switch (f.type) {
+      case FrameType.DATA: {
+        if (!this.tracking || f.length === 0) break;
+        const s = this.dirs[f.direction];
+        if (f.length > s.conn) add({ kind: 'data-beyond-connection-window', frame: f, dataDirection: f.direction, window: s.conn, scope: 'connection' });
+        s.conn -= f.length;
+        const live = f.stateBefore !== 'closed' && f.stateBefore !== 'unknown' && f.stateBefore !== undefined;
+        if (live) {
+          let stored = s.streams.get(f.streamId);
+          if (stored === undefined) stored = s.initial - s.offset;
+          const window = stored + s.offset;
+          if (f.length > window) add({ kind: 'data-beyond-stream-window', frame: f, dataDirection: f.direction, window, scope: 'stream' });
+          s.streams.set(f.streamId, stored - f.length);
+        }
+        break;
+      }
+      case FrameType.WINDOW_UPDATE: {
+        const incr = f.increment;
+        if (incr === undefined) break;
+        const d = opposite(f.direction);
+        const scope = f.streamId === 0 ? 'connection' : 'stream';
+        if (incr === 0) {
+          add({ kind: 'window-update-zero', frame: f, dataDirection: d, window: f.streamId === 0 ? this.dirs[d].conn : (this.streamWindow(d, f.streamId) ?? 0), scope });
+          break;
+        }
+        if (!this.tracking) break;
+        const s = this.dirs[d];
+        if (f.streamId === 0) {
+          s.conn += incr;
+          if (s.conn > MAX_WINDOW) add({ kind: 'window-above-max', frame: f, dataDirection: d, window: s.conn, scope });
+        } else if (f.stateBefore !== 'closed' && f.stateBefore !== 'unknown' && f.stateBefore !== 'idle') {
+          let stored = s.streams.get(f.streamId);
+          if (stored === undefined) stored = s.initial - s.offset;
+          stored += incr;
+          s.streams.set(f.streamId, stored);
+          if (stored + s.offset > MAX_WINDOW) add({ kind: 'window-above-max', frame: f, dataDirection: d, window: stored + s.offset, scope });
+        }
+        break;
+      }
+      case FrameType.SETTINGS: {
+        if (f.flags & 1) {
+          // The peer acknowledged one of the logger's SETTINGS: a lowered initial window applies now.
+          if (f.direction === 'received' && this.unackedHead < this.unacked.length) {
+            const v = this.unacked[this.unackedHead++];
+            if (this.unackedHead > 1024 && this.unackedHead * 2 > this.unacked.length) {
+              this.unacked.splice(0, this.unackedHead);
+              this.unackedHead = 0;
+            }
+            if (v !== undefined) this.setInitial('received', v);
+          }
+          break;
+        }
+        const entry = f.settings?.find(([name]) => name === 'INITIAL_WINDOW_SIZE');
+        const v = entry?.[1];
+        if (v !== undefined && v > MAX_WINDOW) {
+          add({ kind: 'initial-window-above-max', frame: f, dataDirection: opposite(f.direction), window: v, scope: 'connection' });
+          if (f.direction === 'sent') this.unacked.push(undefined);
+          break;
+        }
+        if (f.direction === 'received') {
+          // The peer's SETTINGS: the windows of the logger's DATA, from now on.
+          if (v !== undefined) this.setInitial('sent', v);
+        } else {
+          this.unacked.push(v);
+          // Raised: the peer may use it as soon as it reads it.
+          if (v !== undefined && v > this.dirs.received.initial) this.setInitial('received', v);
+        }
+        break;
+      }
+    }
+    if (f.stateAfter === 'closed' && f.streamId !== 0) {
+      this.dirs.sent.streams.delete(f.streamId);
+      this.dirs.received.streams.delete(f.streamId);
+    }
+    return out;
+  }
+
+  private setInitial(d: Direction, v: number): void {
+    const s = this.dirs[d];
+    s.offset += v - s.initial;
+    s.initial = v;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Content sniffing: every fixture is recognised by what it contains (its file name plays no part),
+ * mixed files pick the format with the most frame lines and say so, and what is no known format
+ * gets a clear error naming what was expected.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeText } from '../../../server/src/core/analyze.ts';
+import { FORMATS, detectBytes, detectText, frameLineCounts } from '../../../server/src/core/formats/detect.ts';
+import { TEXT_PARSERS, CHUNK_PARSERS } from '../../../server/src/core/formats/registry.ts';
+import { fixture } from './helpers.ts';
+
+const CASES: Array<[string, string]> = [
+  ['tshark/h2c/export.json.gz', 'tshark-json'],
+  ['tshark/h2c/export.no-duplicate-keys.json.gz', 'tshark-json'],
+  ['tshark/tls-hold/export-no-keys.json.gz', 'tshark-json'],
+  ['tshark/h2c/export.ek.ndjson.gz', 'tshark-ek'],
+  ['tshark/h2c/export.pdml.gz', 'tshark-pdml'],
+  ['netlog/chrome-netlog.json', 'chrome-netlog'],
+  ['netlog/chrome-netlog-truncated.json', 'chrome-netlog'],
+  ['nghttp/nghttp-v-server-resets.log', 'nghttp-verbose'],
+  ['nghttp/nghttpd-v-h2c.log', 'nghttp-verbose'],
+  ['nghttp/nghttpd-ping-flood/server-output.log.gz', 'nghttp-verbose'],
+  ['curl/curl-7.88-v.log', 'curl-verbose'],
+  ['curl/curl-7.88-trace-ascii.txt', 'curl-verbose'],
+  ['curl/curl-8-trace-config-HANDMADE.log', 'curl-verbose'],
+  ['rust-h2/client.log', 'rust-h2'],
+  ['rust-h2/client-ansi.log', 'rust-h2'],
+  ['node/client.log', 'node-debug-http2'],
+  ['node/server-native.log', 'node-debug-http2'],
+  ['okhttp/okhttp-frames-HANDMADE.log', 'okhttp'],
+  ['envoy/envoy-http2-trace-HANDMADE.log', 'envoy-http2'],
+  ['tshark/tls-hold/client.log', 'go-http2debug'],
+  ['netlog/go-server.log', 'go-http2debug'],
+];
+
+describe('format detection by content', () => {
+  for (const [file, format] of CASES) {
+    it(`${file} → ${format}`, () => {
+      const text = fixture(file);
+      const d = detectText(text);
+      assert.ok('format' in d, JSON.stringify(d));
+      assert.equal(d.format, format);
+      assert.equal(detectBytes(Buffer.from(text.slice(0, 65536))), undefined, 'not taken for binary');
+    });
+  }
+
+  it('every format has a whole-text and an incremental parser, and --format takes every name', () => {
+    assert.deepEqual(Object.keys(TEXT_PARSERS).sort(), [...FORMATS].sort());
+    assert.deepEqual(Object.keys(CHUNK_PARSERS).sort(), [...FORMATS].sort());
+    for (const f of FORMATS) assert.deepEqual(detectText('anything', f), { format: f });
+    const bad = detectText('x', 'pcap');
+    assert.ok('error' in bad && FORMATS.every((f) => bad.error.includes(f)));
+  });
+
+  it('a log that starts with "[" is not taken for JSON when it has frame lines (nghttp, Envoy)', () => {
+    assert.equal((detectText(fixture('nghttp/nghttp-v-server-resets.log')) as { format: string }).format, 'nghttp-verbose');
+    assert.equal((detectText(fixture('envoy/envoy-http2-trace-HANDMADE.log')) as { format: string }).format, 'envoy-http2');
+  });
+
+  it('mixed formats: the one with the most frame lines, and a note naming both (it reaches the analysis notes)', () => {
+    const go = fixture('tshark/tls-hold/client.log').split('\n').slice(0, 60).join('\n');
+    const ng = fixture('nghttp/nghttp-v-fetch-assets.log');
+    const mixed = `${ng}\n${go}\n`;
+    const counts = frameLineCounts(mixed);
+    assert.equal(counts.length, 2);
+    const d = detectText(mixed);
+    assert.ok('format' in d);
+    assert.equal(d.format, counts[0]![0]);
+    assert.match(d.notes![0]!, /mixes log formats/);
+    assert.match(d.notes![0]!, /--format/);
+    const a = analyzeText(mixed);
+    assert.ok(a.notes.some((n) => /mixes log formats/.test(n)), a.notes.join(' | '));
+  });
+
+  it('XML that is not PDML, JSON that is no capture: clear errors naming what was expected', () => {
+    const xml = detectText('<?xml version="1.0"?>\n<html><body/></html>');
+    assert.ok('error' in xml && /pdml/.test(xml.error));
+    const json = detectText('{"level":"info","msg":"hello"}\n');
+    assert.ok('error' in json && /tshark/.test(json.error) && /NetLog/.test(json.error));
+  });
+
+  it('binary input is refused before sniffing', () => {
+    const pcapng = detectBytes(Uint8Array.from([0x0a, 0x0d, 0x0d, 0x0a, 1, 2, 3, 4]));
+    assert.ok(pcapng && 'error' in pcapng && /tshark -T json/.test(pcapng.error));
+    const d = detectText('\u0000\u0001binary');
+    assert.ok('error' in d && /binary/.test(d.error));
+  });
+});
