@@ -5,7 +5,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { AnalyseFileProgressNotification, AnalyseFileRequest, AnalysisChangedNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
+import { AnalyseFileProgressNotification, AnalyseFileRequest, AnalysisChangedNotification, FormatsRequest, SetFormatNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
+import { createHash } from 'node:crypto';
+import { exportCapture, TsharkMissing } from '../../server/src/capture.ts';
 import { ConnectionsProvider, type Node } from './tree/connectionsView.ts';
 
 const SNIFFED_LANGUAGES = new Set(['log', 'plaintext']);
@@ -35,6 +37,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
       { scheme: 'file', language: 'log' },
       { scheme: 'file', language: 'plaintext' },
       { scheme: 'untitled', language: 'plaintext' },
+      { scheme: 'file', language: 'json' },
+      { scheme: 'file', language: 'jsonl' },
+      { scheme: 'file', language: 'xml' },
       { scheme: 'file', language: 'go' },
       { scheme: 'untitled', language: 'go' },
     ],
@@ -116,6 +121,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
       }
     }),
     vscode.commands.registerCommand('h2lens.findStream', () => findStream(tree, view)),
+    vscode.commands.registerCommand('h2lens.setFormat', async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) return;
+      const formats = await client!.sendRequest(FormatsRequest);
+      const auto = vscode.l10n.t('Detect from the content');
+      const pick = await vscode.window.showQuickPick(
+        [{ label: auto, name: null as string | null }, ...formats.map((f) => ({ label: f.name, description: f.description, name: f.name as string | null }))],
+        { placeHolder: vscode.l10n.t('Format of {0}', path.basename(editor.document.uri.fsPath)) },
+      );
+      if (!pick) return;
+      const key = editor.document.uri.toString();
+      const overrides = context.workspaceState.get<Record<string, string>>('h2lens.formats', {});
+      if (pick.name) overrides[key] = pick.name;
+      else delete overrides[key];
+      await context.workspaceState.update('h2lens.formats', overrides);
+      await client!.sendNotification(SetFormatNotification, { uri: key, format: pick.name });
+    }),
+    vscode.commands.registerCommand('h2lens.openCapture', (uri?: vscode.Uri) => openCapture(context, uri ?? activeTabUri())),
     vscode.commands.registerCommand('h2lens.analyseFromDisk', (uri?: vscode.Uri) => analyseFromDisk(uri ?? activeTabUri())),
     vscode.window.tabGroups.onDidChangeTabs(() => void offerDiskAnalysis()),
     vscode.commands.registerCommand('h2lens.openDocs', (url: string) => vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(url))),
@@ -183,6 +206,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
   };
 
   const ready = client.start().then(() => {
+    // Formats chosen in earlier sessions.
+    for (const [uri, format] of Object.entries(context.workspaceState.get<Record<string, string>>('h2lens.formats', {}))) {
+      void client!.sendNotification(SetFormatNotification, { uri, format });
+    }
     context.subscriptions.push(client!.onNotification(AnalyseFileProgressNotification, (p) => progressByUri.get(p.uri)?.(p.percent, p.message)));
     context.subscriptions.push(client!.onNotification(AnalysisChangedNotification, async (s) => {
       summaries.set(s.uri, s);
@@ -205,6 +232,51 @@ export async function activate(context: vscode.ExtensionContext): Promise<H2lens
   await ready;
   showStatus(vscode.window.activeTextEditor);
   return { summary: (uri) => summaries.get(uri.toString()), tree, ready };
+}
+
+/**
+ * "Open capture in h2lens": tshark exports the pcap/pcapng (TLS key log from the setting or beside
+ * the capture; h2c ports from the setting) into extension storage; the export opens in the editor,
+ * where the server analyses it like any tshark JSON. Runs a program, so trusted workspaces only.
+ */
+async function openCapture(context: vscode.ExtensionContext, uri: vscode.Uri | undefined): Promise<void> {
+  if (!uri || uri.scheme !== 'file') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Choose a .pcap or .pcapng capture on disk.'));
+    return;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Opening a capture runs tshark: trust this workspace first.'));
+    return;
+  }
+  const config = vscode.workspace.getConfiguration('h2lens');
+  const dir = vscode.Uri.joinPath(context.globalStorageUri, 'captures');
+  await vscode.workspace.fs.createDirectory(dir);
+  const id = createHash('sha256').update(uri.fsPath).digest('hex').slice(0, 12);
+  const out = vscode.Uri.joinPath(dir, `${path.basename(uri.fsPath)}.${id}.tshark.json`);
+  const tsharkPath = config.get<string>('tsharkPath') || undefined;
+  const keyLogFile = config.get<string>('tlsKeyLogFile') || undefined;
+  const h2cPorts = config.get<number[]>('h2cPorts', []);
+  const done = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('h2lens: tshark is decoding {0}', path.basename(uri.fsPath)), cancellable: true },
+    async (_progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      try {
+        await exportCapture(uri.fsPath, out.fsPath, { ...(tsharkPath ? { tsharkPath } : {}), ...(keyLogFile ? { keyLogFile } : {}), h2cPorts }, controller.signal);
+        return true;
+      } catch (e) {
+        if (token.isCancellationRequested) return false;
+        if (e instanceof TsharkMissing) void vscode.window.showErrorMessage(e.message);
+        else void vscode.window.showErrorMessage(vscode.l10n.t('h2lens: {0}', (e as Error).message));
+        return false;
+      }
+    },
+  );
+  if (!done) return;
+  const size = (await vscode.workspace.fs.stat(out)).size;
+  const limit = config.get<number>('largeFileThresholdMB', 50) * 1048576;
+  if (size >= limit) await vscode.commands.executeCommand('h2lens.analyseFromDisk', out);
+  else await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(out));
 }
 
 /** The file of the active editor tab, also when VS Code did not hand its text to extensions. */

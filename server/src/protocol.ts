@@ -2,7 +2,7 @@
  * Custom messages between the h2lens client and server. The client imports these types only:
  * it never parses a log.
  */
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { ConnectionItem, FrameItem, Page, StreamItem } from './core/views/tree.ts';
 
 export interface AnalysisSummary {
@@ -49,3 +49,9 @@ export const AnalyseFileRequest = new RequestType<AnalyseFileParams, AnalysisSum
 export interface ProgressParams { uri: string; percent: number; message: string }
 /** Progress of an analysis from disk. */
 export const AnalyseFileProgressNotification = new NotificationType<ProgressParams>('h2lens/analyseFileProgress');
+
+export interface SetFormatParams { uri: string; /** A format name, or null to sniff again. */ format: string | null }
+/** The user chose the format of a document whose sniffing was ambiguous. */
+export const SetFormatNotification = new NotificationType<SetFormatParams>('h2lens/setFormat');
+/** The formats the server reads, with a one-line description each. */
+export const FormatsRequest = new RequestType0<Array<{ name: string; description: string }>, void>('h2lens/formats');

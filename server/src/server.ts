@@ -23,6 +23,7 @@ import type { AnalyzeOptions } from './core/analyze.ts';
 import { openLogFile } from './fileSource.ts';
 import { fileURLToPath } from 'node:url';
 import { looksLikeGoHttp2debug } from './core/formats/goHttp2debug.ts';
+import { detectText, FORMAT_DESCRIPTIONS, FORMATS, frameLineCounts } from './core/formats/detect.ts';
 import { selectProfiles } from './core/rules/profiles.ts';
 import type { Severity } from './core/rules/types.ts';
 import { toDiagnostic } from './features/diagnostics.ts';
@@ -33,6 +34,8 @@ import { CodeActionKind } from 'vscode-languageserver/node';
 import { hover } from './features/hover.ts';
 import { definition, documentSymbols, references } from './features/navigation.ts';
 import {
+  FormatsRequest,
+  SetFormatNotification,
   AnalyseFileProgressNotification,
   AnalyseFileRequest,
   AnalysisChangedNotification,
@@ -57,8 +60,10 @@ interface Settings {
   rules: Record<string, { severity?: Severity | 'off' } & Record<string, unknown>>;
   goScan: { maxFiles: number };
   maxProblems: number;
+  /** `auto`, or a format name forced for every HTTP/2 document. */
+  format: string;
 }
-const DEFAULT_SETTINGS: Settings = { peerProfiles: [], rules: {}, goScan: { maxFiles: 5000 }, maxProblems: 1000 };
+const DEFAULT_SETTINGS: Settings = { peerProfiles: [], rules: {}, goScan: { maxFiles: 5000 }, maxProblems: 1000, format: 'auto' };
 /** Analyses of files read from disk (not open, or too big for the editor to hand over). */
 const diskAnalyses = new Map<string, CachedAnalysis>();
 let settings: Settings = DEFAULT_SETTINGS;
@@ -71,6 +76,7 @@ function normalizeSettings(s: Partial<Settings> | null | undefined): Settings {
     rules: s?.rules && typeof s.rules === 'object' ? s.rules : {},
     goScan: { maxFiles: Number.isFinite(maxFiles) && maxFiles > 0 ? Math.floor(maxFiles) : DEFAULT_SETTINGS.goScan.maxFiles },
     maxProblems: Number.isFinite(Number(s?.maxProblems)) && Number(s?.maxProblems) > 0 ? Math.floor(Number(s?.maxProblems)) : DEFAULT_SETTINGS.maxProblems,
+    format: typeof s?.format === 'string' && (s.format === 'auto' || (FORMATS as readonly string[]).includes(s.format)) ? s.format : 'auto',
   };
 }
 let canPullConfiguration = false;
@@ -78,15 +84,33 @@ const pending = new Map<string, NodeJS.Timeout>();
 /** Documents whose "nothing to show" message was already shown, so it is said once. */
 const told = new Set<string>();
 
-/** log/plaintext documents are analysed only when their content is HTTP/2 output. */
+/** Languages whose documents are analysed when their content is HTTP/2 output (never by name alone). */
+const SNIFFED_LANGUAGES = new Set(['log', 'plaintext', 'json', 'jsonc', 'jsonl', 'xml']);
+const sniffCache = new Map<string, { version: number; result: boolean }>();
+/** Per-document format chosen by the user (command "Set Log Format"). */
+const formatOverrides = new Map<string, string>();
+
 function isHttp2Document(doc: TextDocument): boolean {
-  if (doc.languageId === 'h2log') return true;
-  if (doc.languageId === 'log' || doc.languageId === 'plaintext') return looksLikeGoHttp2debug(doc.getText());
-  return false;
+  if (doc.languageId === 'h2log' || formatOverrides.has(doc.uri)) return true;
+  if (!SNIFFED_LANGUAGES.has(doc.languageId)) return false;
+  const hit = sniffCache.get(doc.uri);
+  if (hit && hit.version === doc.version) return hit.result;
+  const text = doc.getText();
+  const sample = text.slice(0, 1 << 16);
+  let result: boolean;
+  if (doc.languageId.startsWith('json') || doc.languageId === 'xml') {
+    // A JSON/XML document counts only when it is a capture export (tshark, NetLog, PDML).
+    const d = detectText(sample);
+    result = 'format' in d && d.format !== 'go-http2debug';
+  } else {
+    result = looksLikeGoHttp2debug(text) || frameLineCounts(sample).length > 0;
+  }
+  sniffCache.set(doc.uri, { version: doc.version, result });
+  return result;
 }
 
 /** Settings → rule context: profiles, `h2lens.rules.<id>.severity` and numeric `h2lens.rules.<id>.<param>`. */
-function analyzeOptions(): AnalyzeOptions {
+function analyzeOptions(uri?: string): AnalyzeOptions {
   const severity: Record<string, Severity | 'off'> = {};
   const thresholds: Record<string, Record<string, number>> = {};
   for (const [id, r] of Object.entries(settings.rules ?? {})) {
@@ -96,12 +120,13 @@ function analyzeOptions(): AnalyzeOptions {
       if (param !== 'severity' && typeof value === 'number' && Number.isFinite(value)) (thresholds[id] ??= {})[param] = value;
     }
   }
-  return { ctx: { profiles: selectProfiles(settings.peerProfiles), severity, thresholds } };
+  const format = (uri && formatOverrides.get(uri)) || (settings.format && settings.format !== 'auto' ? settings.format : undefined);
+  return { ...(format ? { format } : {}), ctx: { profiles: selectProfiles(settings.peerProfiles), severity, thresholds } };
 }
 
 /** The analysis of a document's current version: cached, in flight (awaited), or started now. */
 function analysisOf(doc: TextDocument): Promise<CachedAnalysis> {
-  return cache.analyzeAsync(doc.uri, doc.version, doc.getText(), analyzeOptions());
+  return cache.analyzeAsync(doc.uri, doc.version, doc.getText(), analyzeOptions(doc.uri));
 }
 
 function summarize(entry: CachedAnalysis, fromDisk = false): AnalysisSummary {
@@ -240,6 +265,7 @@ documents.onDidClose((e) => {
   pending.delete(e.document.uri);
   cache.evict(e.document.uri);
   told.delete(e.document.uri);
+  sniffCache.delete(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
@@ -286,7 +312,7 @@ connection.onRequest(AnalyseFileRequest, async (p, token) => {
   let lastPercent = -1;
   try {
     const analysis = await analyzeStream(source.chunks, {
-      ...analyzeOptions(),
+      ...analyzeOptions(p.uri),
       signal: controller.signal,
       onProgress: () => {
         const percent = Math.min(99, Math.floor((source.diskBytes() / Math.max(1, source.size)) * 100));
@@ -341,6 +367,15 @@ connection.onRequest(FindStreamsRequest, async (p) => {
 connection.onRequest(StreamSummaryRequest, async (p) => {
   const entry = await entryFor(p.uri);
   return entry ? treeOf(entry).streamSummary(p.connection, p.stream) ?? null : null;
+});
+
+connection.onRequest(FormatsRequest, () => FORMATS.map((name) => ({ name, description: FORMAT_DESCRIPTIONS[name] })));
+connection.onNotification(SetFormatNotification, (p) => {
+  if (p.format && (FORMATS as readonly string[]).includes(p.format)) formatOverrides.set(p.uri, p.format);
+  else formatOverrides.delete(p.uri);
+  cache.evict(p.uri);
+  const doc = documents.get(p.uri);
+  if (doc) void validate(doc);
 });
 
 // A failed promise must never end the server: log it and go on serving.

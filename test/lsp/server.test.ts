@@ -278,3 +278,33 @@ describe('Go source over JSON-RPC: undrained-body and the drain quick-fix', () =
     assert.ok(changes.some((c) => c.textDocument.uri === goUri && c.edits.length > 0), 'edits the open client.go');
   });
 });
+
+describe('capture exports and format overrides over JSON-RPC', () => {
+  it('analyses a tshark JSON export opened as a json document (the real TLS capture: 20 resets)', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const json = gunzipSync(readFileSync(fixture('tshark/tls-hold/export.json.gz'))).toString('utf8');
+    const u = 'file:///tmp/export.tshark.json';
+    open(u, json, 'json');
+    const p = await diagnosticsFor(u);
+    assert.equal(p.diagnostics.filter((d) => d.code === 'cancelled-response').length, 20);
+    // A JSON document that is not a capture is left alone.
+    const other = 'file:///tmp/package.json';
+    open(other, '{ "name": "x", "version": "1.0.0" }', 'json');
+    assert.deepEqual((await diagnosticsFor(other)).diagnostics, []);
+  });
+
+  it('lists the formats and honours a per-document format override', async () => {
+    const formats = await conn.sendRequest('h2lens/formats') as Array<{ name: string }>;
+    assert.ok(formats.some((f) => f.name === 'tshark-json') && formats.some((f) => f.name === 'go-http2debug'));
+    const u = 'file:///tmp/ambiguous.txt';
+    open(u, readFileSync(fixture('go-undrained-body/go1.24-std-empty/client.log'), 'utf8'), 'plaintext');
+    await diagnosticsFor(u, (x) => x.diagnostics.length === 9);
+    published.delete(u);
+    await conn.sendNotification('h2lens/setFormat', { uri: u, format: 'nghttp-verbose' });
+    const forced = await diagnosticsFor(u);
+    assert.equal(forced.diagnostics.length, 0, 'read as nghttp output, the Go log has no frames');
+    published.delete(u);
+    await conn.sendNotification('h2lens/setFormat', { uri: u, format: null });
+    assert.equal((await diagnosticsFor(u)).diagnostics.length, 9);
+  });
+});
