@@ -56,7 +56,11 @@ else
   t=$(now)
   private_pkg "$E2E/code-server"
   echo "setup: npm install code-server@$CODE_SERVER_VERSION under Node 24 (native builds, ~3 min; log: $E2E/code-server/install.log)"
-  if ! (cd "$E2E/code-server" && PATH="$N24DIR/bin:$PATH" npm_config_nodedir="$N24DIR" \
+  # Under `npm run`, the parent npm's npm_* variables (npm_config_user_agent says node v20) leak into
+  # this install and code-server's postinstall then refuses to run: start from a clean npm environment.
+  scrub=()
+  while IFS='=' read -r name _; do case "$name" in npm_*) scrub+=(-u "$name");; esac; done < <(env)
+  if ! (cd "$E2E/code-server" && env "${scrub[@]}" PATH="$N24DIR/bin:$PATH" npm_config_nodedir="$N24DIR" \
         npm install --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION" >install.log 2>&1); then
     tail -50 "$E2E/code-server/install.log" >&2
     exit 1
