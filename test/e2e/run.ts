@@ -89,6 +89,11 @@ function makeWorkspace(dir: string): void {
   writeFileSync(path.join(dir, 'app.log'), '2026-11-24T12:00:00Z INFO starting\n2026-11-24T12:00:01Z INFO listening on :8080\n2026-11-24T12:00:02Z WARN slow request /api/users 1.2s\n');
   cpSync(path.join(FIXTURES, 'client.go'), path.join(dir, 'main.go'));
   writeFileSync(path.join(dir, 'go.mod'), 'module example.com/undrained\n\ngo 1.19\n');
+  // A real TLS capture of the same story with the client's key log beside it ("Open Capture").
+  const tls = path.join(ROOT, 'test/fixtures/tshark/tls-hold');
+  mkdirSync(path.join(dir, 'capture'), { recursive: true });
+  cpSync(path.join(tls, 'capture.pcapng'), path.join(dir, 'capture', 'undrained.pcapng'));
+  cpSync(path.join(tls, 'sslkeylog.txt'), path.join(dir, 'capture', 'sslkeylog.txt'));
 }
 
 let server: ChildProcess | undefined;

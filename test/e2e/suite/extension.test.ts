@@ -277,4 +277,33 @@ describe('h2lens in a real VS Code (extension host)', function () {
     await revert(go);
     features.crossFileFix = fix.title;
   });
+
+  it('Open Capture: a pcapng with its key log, through tshark, shows diagnostics, tree and hovers', async function () {
+    this.timeout(120_000);
+    if (!['/usr/bin/tshark', '/usr/local/bin/tshark'].some((p) => existsSync(p))) skip(this, 'openCapture', 'tshark is not installed on this machine');
+    const capture = file('capture/undrained.pcapng');
+    await vscode.commands.executeCommand('h2lens.openCapture', capture);
+    const exported = await until('the tshark export to open', () => {
+      const d = vscode.window.activeTextEditor?.document;
+      return d && d.uri.path.endsWith('.tshark.json') ? d.uri : undefined;
+    }, 60_000);
+    // The real capture: 20 client resets (tshark's own table, tshark/tls-hold/truth.json).
+    const found = await until('20 cancelled-response on the export', () => {
+      const ds = diagnostics(exported, CANCELLED);
+      return ds.length === 20 ? ds : undefined;
+    }, 60_000);
+    const doc = docOf(exported)!;
+    assert.match(doc.lineAt(found[0]!.range.start.line).text, /\{|"_index"|"_source"/, 'a diagnostic sits where a packet object starts');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', exported, found[0]!.range.start);
+    assert.match(hoverText(hovers), /RST_STREAM/);
+    if (api.tree) {
+      const roots = await until('the Connections view to show the capture', async () => {
+        if (api.tree!.uri !== exported.toString()) return undefined;
+        const r = await api.tree!.getChildren();
+        return r.length ? r : undefined;
+      }, 30_000);
+      assert.equal(roots.length, 1, 'one TLS connection');
+    }
+    features.openCapture = true;
+  });
 });
