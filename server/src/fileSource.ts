@@ -19,7 +19,7 @@ export async function openLogFile(path: string): Promise<FileSource> {
   await fh.read(magic, 0, 2, 0);
   await fh.close();
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(path, { highWaterMark: 1 << 18 });
   let diskBytes = 0;
   raw.on('data', (b) => { diskBytes += (b as Buffer).length; });
   const chunks = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
