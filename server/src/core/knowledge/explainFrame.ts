@@ -48,7 +48,7 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
   }
   if (f.dataPreview !== undefined && f.length > 0) facts.push(`Data: \`${truncate(f.dataPreview, 80)}\`${f.dataOmitted ? ` (+${f.dataOmitted} bytes not logged)` : ''}`);
   if (f.headers?.length) facts.push(`Header fields: ${f.headers.slice(0, 8).map((h) => `\`${h.name}: ${truncate(h.value, 40)}\``).join(', ')}${f.headers.length > 8 ? ', …' : ''}`);
-  if (f.time !== undefined) facts.push(`Time: ${new Date(f.time).toISOString().replace('T', ' ').replace('Z', '')}`);
+  if (f.time !== undefined) facts.push(`Time: ${formatTime(f.time)}`);
   for (const fact of facts) lines.push(`- ${fact}`);
 
   if (f.streamId && conn) {
@@ -70,6 +70,12 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
     lines.push(`⚠ Not allowed here: ${f.violation.why} → ${f.violation.scope} error \`${f.violation.error}\`.`);
   }
   return lines.join('\n');
+}
+
+/** Wall-clock times as dates; relative ones (nghttp's `[  0.069]`, stored as ms since start) as offsets. */
+function formatTime(ms: number): string {
+  if (ms < 1e11) return `+${(ms / 1000).toFixed(3)} s since the log's start`;
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
 function capitalize(s: string): string {
