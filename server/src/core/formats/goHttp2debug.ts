@@ -255,7 +255,8 @@ export function createGoHttp2debugParser(): LineParser {
   /**
    * Framer pointer → the connection it currently logs for. Go reuses freed addresses, so one pointer
    * can stand for several connections over a long log: a new one starts when the Framer writes its
-   * preface SETTINGS again after the previous connection ended, or after a new connection was announced.
+   * preface SETTINGS again after a new connection was announced, or after the log said the previous
+   * one was closed (`Transport readFrame error`).
    */
   const current = new Map<string, { key: string; generation: number; ended: boolean }>();
 
@@ -313,7 +314,7 @@ export function createGoHttp2debugParser(): LineParser {
       if (!sum) return;
       framerLines++;
       const key = connectionKey(id, direction === 'sent' && sum.type === FrameType.SETTINGS && (sum.flags & 1) === 0, lineNo);
-      if (sum.type === FrameType.GOAWAY) markEnded(key);
+      // A GOAWAY does not end the Framer: streams finish after it, and a flooding peer keeps writing.
       const ev: FrameEvent = {
         connection: key, direction, type: sum.type, typeName: sum.typeName, flags: sum.flags,
         streamId: sum.streamId, length: sum.length,
