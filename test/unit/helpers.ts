@@ -1,7 +1,7 @@
 /**
  * Shared helpers of the unit tests: fixture loading, and a builder for hand-made Go http2debug logs
  * (every line is built from the exact format strings of golang/net http2/frame.go, see
- * /work/shared/research/formats-and-limits.md §1.3–1.4 in the project's research notes).
+ * ../shared/research/formats-and-limits.md §1.3–1.4 in the project's research notes).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

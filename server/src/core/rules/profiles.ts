@@ -3,7 +3,7 @@
  * docs/rules.md renders this table (scripts/profiles-table.ts); rules take every threshold from here
  * (or from a per-rule override in the settings, see thresholds.ts), never from a literal.
  *
- * Sources: /work/shared/research/formats-and-limits.md §3 and the repositories named in each `source`.
+ * Sources: ../shared/research/formats-and-limits.md §3 and the repositories named in each `source`.
  * An implementation that has a defence but publishes no number (Cloudflare) gets a `note`, never an
  * invented value.
  */
