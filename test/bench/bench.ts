@@ -83,10 +83,12 @@ async function main(): Promise<void> {
     }
   }
   const tree = worker('tree', inputs[0]!.file);
-  if (process.argv.includes('--quick')) return;
   console.log(`\n## Connections view on the same log (${fmt(tree.streams!, 0)} streams; biggest connection ${fmt(tree.treeStreamsInBiggest!, 0)})`);
   console.log(`  first pages  ${fmt(tree.treeFirstPagesMs!, 1)} ms (index + connections + first and last 1,000 streams + 1,000 frames)`);
   console.log(`  next page    ${fmt(tree.treeNextPageMs!, 2)} ms ("Show next 1000")`);
+  // The editor side: the bundled language server, as VS Code drives it.
+  const { lspBench } = await import('./lsp.ts');
+  await lspBench(inputs[0]!.file, tree.lines!);
 }
 
 void main();

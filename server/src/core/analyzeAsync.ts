@@ -6,11 +6,12 @@
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsed, analyzeText } from './analyze.ts';
 import { detectText } from './formats/detect.ts';
-import { GO_FORMAT, createGoHttp2debugParser } from './formats/goHttp2debug.ts';
+import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { AnalysisCancelled } from './stream.ts';
 
 /** Characters parsed between two yields (a few milliseconds of work). */
 const SLICE_CHARS = 1 << 20;
+const SLICE_BYTES = 1 << 20;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -18,23 +19,12 @@ export async function analyzeTextAsync(text: string, opts: AnalyzeOptions = {}, 
   const detected = detectText(text, opts.format);
   // Small inputs, and formats without an incremental parser, are analysed in one go.
   if ('error' in detected || detected.format !== GO_FORMAT || text.length <= SLICE_CHARS) return analyzeText(text, opts);
-  const parser = createGoHttp2debugParser();
-  let start = 0;
-  let lineNo = 0;
-  let sliceEnd = SLICE_CHARS;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    parser.line(text.slice(start, stop), lineNo++);
-    start = end + 1;
-    if (start >= sliceEnd) {
-      await yieldToEventLoop();
-      if (signal?.aborted) throw new AnalysisCancelled();
-      sliceEnd = start + SLICE_CHARS;
-    }
+  const feeder = new GoByteFeeder();
+  const bytes = Buffer.from(text, 'utf8');
+  for (let start = 0; start < bytes.length; start += SLICE_BYTES) {
+    feeder.write(bytes.subarray(start, Math.min(bytes.length, start + SLICE_BYTES)));
+    await yieldToEventLoop();
+    if (signal?.aborted) throw new AnalysisCancelled();
   }
-  await yieldToEventLoop();
-  if (signal?.aborted) throw new AnalysisCancelled();
-  return analyzeParsed(parser.finish(lineNo), opts);
+  return analyzeParsed(feeder.finish(), opts);
 }

@@ -1,13 +1,14 @@
 /**
  * Analysis of a byte stream (a file on disk, possibly gunzipped, hundreds of MB): the input is
- * never held as one string. For Go http2debug logs only the lines that contain `http2: ` are decoded
- * to strings; the rest are skipped at byte level. Formats without an incremental parser are read
+ * never held as one string. Go http2debug logs are read at byte level (formats/goHttp2debug.ts
+ * GoByteFeeder): lines without `http2: ` are only counted, the common frame and header lines are
+ * parsed from the bytes. Formats without an incremental parser are read
  * whole (bounded), then handed to the text entry point.
  */
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsed } from './analyze.ts';
 import { detectBytes, detectText } from './formats/detect.ts';
-import { GO_FORMAT, createGoHttp2debugParser } from './formats/goHttp2debug.ts';
+import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -23,7 +24,6 @@ export interface StreamAnalysis extends Analysis {
   lines: number;
 }
 
-const TAG = Buffer.from('http2: ');
 const SNIFF_BYTES = 1 << 16;
 
 export class AnalysisCancelled extends Error {
@@ -84,39 +84,12 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: Str
     return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };
   }
 
-  const parser = createGoHttp2debugParser();
-  let lineNo = 0;
-  let carry: Buffer | undefined;
+  const feeder = new GoByteFeeder();
   for await (const chunk of rest()) {
     tick(chunk.length);
-    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    let pos = 0;
-    // Next `http2: ` at or after pos: lines that end before it cannot be HTTP/2 lines.
-    let tag = buf.indexOf(TAG, 0);
-    for (;;) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) break;
-      if (tag >= 0 && tag < nl) {
-        const end = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
-        parser.line(buf.toString('utf8', pos, end), lineNo);
-        tag = buf.indexOf(TAG, nl + 1);
-      }
-      lineNo++;
-      pos = nl + 1;
-      if (tag < 0) {
-        // No tag in the rest of the buffer: count the remaining lines without looking at them.
-        for (let i = buf.indexOf(10, pos); i >= 0; i = buf.indexOf(10, i + 1)) { lineNo++; pos = i + 1; }
-        break;
-      }
-    }
-    carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : undefined;
+    feeder.write(chunk);
   }
-  if (carry && carry.length) {
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    if (carry.indexOf(TAG) >= 0) parser.line(carry.toString('utf8', 0, end), lineNo);
-    lineNo++;
-  }
-  const parsed = parser.finish(lineNo);
+  const parsed = feeder.finish();
   parsed.notes.unshift(...sniffNotes);
-  return { ...analyzeParsed(parsed, opts), bytes, lines: lineNo };
+  return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };
 }

@@ -8,9 +8,11 @@
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../model/frame.ts';
 import { FrameType } from '../model/frame.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
+import { isAscii } from 'node:buffer';
+import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, uintEnd } from './byteText.ts';
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
-import { parseLeadingTimestamp } from './timestamps.ts';
+import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
 
 export const GO_FORMAT = 'go-http2debug';
 
@@ -163,28 +165,31 @@ function applySuffix(ev: FrameEvent, rest: string): void {
 }
 
 /** `header field ":status" = "200"` (hpack.HeaderField.String) or `":method" = "GET"`. */
-function parseHeaderField(s: string, i: number, intern: (v: string) => string): HeaderField | undefined {
+function parseHeaderField(s: string, i: number, fields: HeaderFieldTable): HeaderField | undefined {
   const name = decodeGoQuotedText(s, i, 8192);
   if (name.end < 0 || !s.startsWith(' = ', name.end)) return undefined;
   const value = decodeGoQuotedText(s, name.end + 3, 8192);
   if (value.end < 0) return undefined;
-  return { name: intern(name.value), value: intern(value.value) };
+  return fields.get(name.value, value.value);
 }
 
 /**
- * Header names and values repeat across millions of lines (":status", "200", content types). Keeping
- * one copy of each — and not a slice that pins its whole log line in memory — bounds what a big log
- * costs. The table is bounded too: past it, values are copied but not shared.
+ * Header fields repeat across millions of lines (":status: 200", content types). One frozen object
+ * per distinct name and value is shared by every frame that carries it — and no slice pins its whole
+ * log line in memory. The table is bounded: past it, fields are still made, just not shared.
  */
-function createInterner(max = 50_000): (v: string) => string {
-  const table = new Map<string, string>();
-  return (v) => {
-    const hit = table.get(v);
+class HeaderFieldTable {
+  private readonly table = new Map<string, HeaderField>();
+  constructor(private readonly max = 50_000) {}
+  get(name: string, value: string): HeaderField {
+    const key = name + '\u0000' + value;
+    const hit = this.table.get(key);
     if (hit !== undefined) return hit;
-    const own = Buffer.from(v, 'utf8').toString('utf8');
-    if (table.size < max) table.set(own, own);
-    return own;
-  };
+    // Own copies: a slice of a long line would keep the whole line alive.
+    const field: HeaderField = Object.freeze({ name: Buffer.from(name).toString(), value: Buffer.from(value).toString() });
+    if (this.table.size < this.max) this.table.set(key, field);
+    return field;
+  }
 }
 
 /** A message of `http2: …` after the tag, plus where it starts on the line. */
@@ -223,14 +228,140 @@ export function looksLikeGoHttp2debug(sample: string): boolean {
 export interface LineParser {
   /** Feed one line (without its newline) and its 0-based number. */
   line(line: string, lineNo: number): void;
+  /**
+   * Feed one line as bytes: `buf[start, end)` (no newline), `tag` the index of its first `http2: `,
+   * `asciiLine` true when the line is known to be ASCII (byte offsets are then character offsets).
+   * The common shapes are read from the bytes; anything else is decoded and goes through `line`.
+   */
+  bytesLine(buf: Buffer, start: number, end: number, tag: number, lineNo: number, asciiLine: boolean): void;
   /** No more lines: the result. */
   finish(lineCount: number): ParsedLog;
 }
 
-export function parseGoHttp2debug(text: string): ParsedLog {
+/** The string reference: every line decoded and parsed as text (tests hold the byte path to it). */
+export function parseGoHttp2debugByLines(text: string): ParsedLog {
   const parser = createGoHttp2debugParser();
   const lineCount = forEachLine(text, parser.line);
   return parser.finish(lineCount);
+}
+
+export function parseGoHttp2debug(text: string): ParsedLog {
+  const feeder = new GoByteFeeder();
+  feeder.write(Buffer.from(text, 'utf8'));
+  return feeder.finish();
+}
+
+const TAG_BYTES = Buffer.from(TAG);
+
+/**
+ * Splits bytes into lines for the Go parser: only lines that contain `http2: ` are looked at (the
+ * others cannot matter to this format and are only counted), a line split across two chunks is
+ * carried over, and a chunk that is all ASCII (the usual case, checked natively) lets every line
+ * skip the per-line check.
+ */
+export class GoByteFeeder {
+  readonly parser = createGoHttp2debugParser();
+  lines = 0;
+  private carry: Buffer | undefined;
+
+  write(chunk: Buffer): void {
+    const parser = this.parser;
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const allAscii = isAscii(buf);
+    let lineNo = this.lines;
+    let pos = 0;
+    // Next `http2: ` at or after pos: lines that end before it cannot be HTTP/2 lines.
+    let tag = buf.indexOf(TAG_BYTES, 0);
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      if (tag >= 0 && tag < nl) {
+        const end = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+        parser.bytesLine(buf, pos, end, tag, lineNo, allAscii || isAscii(buf.subarray(pos, end)));
+        tag = buf.indexOf(TAG_BYTES, nl + 1);
+      }
+      lineNo++;
+      pos = nl + 1;
+      if (tag < 0) {
+        // No tag in the rest of the buffer: count the remaining lines without looking at them.
+        for (let i = buf.indexOf(10, pos); i >= 0; i = buf.indexOf(10, i + 1)) { lineNo++; pos = i + 1; }
+        break;
+      }
+    }
+    this.lines = lineNo;
+    this.carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : undefined;
+  }
+
+  finish(): ParsedLog {
+    const carry = this.carry;
+    if (carry && carry.length) {
+      const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+      const tag = carry.indexOf(TAG_BYTES);
+      if (tag >= 0 && tag < end) this.parser.bytesLine(carry, 0, end, tag, this.lines, isAscii(carry.subarray(0, end)));
+      this.lines++;
+      this.carry = undefined;
+    }
+    return this.parser.finish(this.lines);
+  }
+}
+
+const P_FRAMER = ascii('Framer 0x');
+const P_WROTE = ascii('wrote ');
+const P_READ = ascii('read ');
+const P_FLAGS = ascii('flags=');
+const P_STREAM = ascii('stream=');
+const P_LEN = ascii('len=');
+const P_DATA = ascii(' data="');
+const P_OMITTED = ascii(' bytes omitted)');
+const P_INCR = ascii('incr=');
+const P_DECODED = ascii('decoded hpack field ');
+const P_HEADER_FIELD = ascii('header field ');
+const P_SERVER_ENC = ascii('server encoding header ');
+const P_TRANSPORT_ENC = ascii('Transport encoding header ');
+const P_SERVER_READ = ascii('server read frame ');
+const P_TRANSPORT_RECV = ascii('Transport received ');
+const P_EQ = ascii(' = ');
+const P_MSG = ascii('msg="');
+
+/** Index after the closing quote of the Go-quoted string at `q`, or -1 (the decoder's `end`). */
+function quotedEnd(b: Uint8Array, q: number, end: number): number {
+  if (b[q] !== 34) return -1;
+  for (let i = q + 1; i < end;) {
+    const c = b[i]!;
+    if (c === 34) return i + 1;
+    if (c === 10 || c === 13) return -1;
+    i += c === 92 ? 2 : 1;
+  }
+  return -1;
+}
+
+/** Frame type name → code, the string parser's way; undefined sends the line to the string path. */
+const typeCodeCache = new Map<string, number | undefined>();
+function typeCodeOf(name: string): number | undefined {
+  if (typeCodeCache.has(name)) return typeCodeCache.get(name);
+  const code = name === '' || name.startsWith('UNKNOWN_FRAME_TYPE_') ? undefined : frameTypeCode(name);
+  if (typeCodeCache.size < 256) typeCodeCache.set(name, code);
+  return code;
+}
+
+/** `END_STREAM|END_HEADERS` → bits for a type, or -1 for a name the type does not have. */
+const flagsCache = new Map<number, Map<string, number>>();
+function flagsOf(type: number, text: string): number {
+  let byType = flagsCache.get(type);
+  if (!byType) flagsCache.set(type, (byType = new Map()));
+  const hit = byType.get(text);
+  if (hit !== undefined) return hit;
+  let flags = 0;
+  for (const name of text.split('|')) {
+    if (name.startsWith('0x')) flags |= parseInt(name.slice(2), 16) & 0xff;
+    else {
+      const bit = flagBit(type, name);
+      if (bit === undefined) return -1;
+      flags |= bit;
+    }
+  }
+  if (byType.size < 256) byType.set(text, flags);
+  return flags;
 }
 
 /**
@@ -296,7 +427,7 @@ export function createGoHttp2debugParser(): LineParser {
     if (cur && cur.key === key) cur.ended = true;
   };
 
-  const intern = createInterner();
+  const fields = new HeaderFieldTable();
   const onLine = (line: string, lineNo: number): void => {
     const msg = findHttp2Message(line);
     if (!msg) return;
@@ -340,18 +471,18 @@ export function createGoHttp2debugParser(): LineParser {
       return;
     }
     if (m.startsWith('decoded hpack field ')) {
-      const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0), intern);
-      if (f && lastHeaderFrame) (lastHeaderFrame.headers ??= []).push((f.line = lineNo, f));
+      const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0), fields);
+      if (f && lastHeaderFrame) (lastHeaderFrame.headers ??= []).push(f);
       return;
     }
     if (m.startsWith('Transport encoding header ')) {
-      const f = parseHeaderField(m, 26, intern);
-      if (f) pendingRequestHeaders.push((f.line = lineNo, f));
+      const f = parseHeaderField(m, 26, fields);
+      if (f) pendingRequestHeaders.push(f);
       return;
     }
     if (m.startsWith('server encoding header ')) {
-      const f = parseHeaderField(m, 23, intern);
-      if (f) pendingResponseHeaders.push((f.line = lineNo, f));
+      const f = parseHeaderField(m, 23, fields);
+      if (f) pendingResponseHeaders.push(f);
       return;
     }
     const echo = m.startsWith('Transport received ') ? 'client' : m.startsWith('server read frame ') ? 'server' : undefined;
@@ -394,6 +525,176 @@ export function createGoHttp2debugParser(): LineParser {
     }
   };
 
+  // ---- The byte path: the shapes that make up nearly all of a big log, read without a line string.
+  const pointers = new ByteInterner(latin1, 4096, 1 << 16);
+  const typeNames = new ByteInterner(latin1, 256, 1 << 12);
+  const flagTexts = new ByteInterner(latin1, 1024, 1 << 14);
+  // Keyed on the raw `"name" = "value"` bytes: a repeated field costs a hash and a compare.
+  const headerFields = new ByteInterner<HeaderField | undefined>((b, s, e) => parseHeaderField(latin1(b, s, e), 0, fields), 65_536, 16 << 20);
+  const previews = new ByteInterner((b, s, e) => bytesToText(decodeGoQuoted(latin1(b, s, e), 0, MAX_PREVIEW).bytes));
+  const timePrefix = new Uint8Array(19);
+  let timeBase: number | undefined;
+  let timeCached = false;
+
+  /** Go's log date at the line start, with the whole-second part cached; null: ask the string parser. */
+  const lineTime = (b: Buffer, s: number, tag: number, e: number): number | null => {
+    if (tag - s < 19 || b[s + 4] !== 47 || b[s + 7] !== 47 || b[s + 10] !== 32 || b[s + 13] !== 58 || b[s + 16] !== 58) return null;
+    let same = timeCached;
+    for (let k = 0; same && k < 19; k++) if (b[s + k] !== timePrefix[k]) same = false;
+    if (!same) {
+      timeBase = goLogSecondAt(latin1(b, s, s + 19), 0);
+      for (let k = 0; k < 19; k++) timePrefix[k] = b[s + k]!;
+      timeCached = true;
+    }
+    if (timeBase === undefined) return null;
+    let ms = timeBase;
+    let j = s + 19;
+    if (b[j] === 46 || b[j] === 44) {
+      j++;
+      let frac = 0;
+      let scale = 1;
+      while (j < e && b[j]! >= 48 && b[j]! <= 57 && scale < 1e9) {
+        frac = frac * 10 + (b[j]! - 48);
+        scale *= 10;
+        j++;
+      }
+      ms += (frac / scale) * 1000;
+    }
+    return ms;
+  };
+
+  /** `"name" = "value"` at `q` → a field, or undefined (the string path decides then). */
+  const fieldAt = (b: Buffer, q: number, e: number): HeaderField | undefined => {
+    const nameEnd = quotedEnd(b, q, e);
+    if (nameEnd < 0 || !matchAt(b, nameEnd, e, P_EQ)) return undefined;
+    const valueEnd = quotedEnd(b, nameEnd + 3, e);
+    if (valueEnd < 0) return undefined;
+    return headerFields.get(b, q, valueEnd);
+  };
+
+  const slow = (b: Buffer, s: number, e: number, lineNo: number): void => onLine(b.toString('utf8', s, e), lineNo);
+
+  const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
+    if (!asciiLine || (tag - s >= 5 && matchAt(b, tag - 5, e, P_MSG))) return slow(b, s, e, lineNo);
+    const m = tag + TAG.length;
+    const c0 = b[m];
+    if (c0 === 70 /* F */ && matchAt(b, m, e, P_FRAMER)) {
+      let colon = m + P_FRAMER.length;
+      while (colon < e && b[colon] !== 58) colon++;
+      if (colon + 1 >= e || b[colon + 1] !== 32) return slow(b, s, e, lineNo);
+      let i = colon + 2;
+      let direction: 'sent' | 'received';
+      if (matchAt(b, i, e, P_WROTE)) { direction = 'sent'; i += 6; }
+      else if (matchAt(b, i, e, P_READ)) { direction = 'received'; i += 5; }
+      else return slow(b, s, e, lineNo);
+      const summaryStart = i;
+      // <TYPE>[ flags=..][ stream=N] len=N<rest> (golang/net http2/frame.go FrameHeader.writeDebug)
+      while (i < e && ((b[i]! >= 65 && b[i]! <= 90) || (b[i]! >= 48 && b[i]! <= 57) || b[i] === 95)) i++;
+      const typeName = typeNames.get(b, summaryStart, i);
+      const type = typeCodeOf(typeName);
+      if (type === undefined || b[i] !== 32) return slow(b, s, e, lineNo);
+      i++;
+      let flags = 0;
+      if (matchAt(b, i, e, P_FLAGS)) {
+        let sp = i + 6;
+        while (sp < e && b[sp] !== 32) sp++;
+        if (sp >= e) return slow(b, s, e, lineNo);
+        flags = flagsOf(type, flagTexts.get(b, i + 6, sp));
+        if (flags < 0) return slow(b, s, e, lineNo);
+        i = sp + 1;
+      }
+      let streamId = 0;
+      if (matchAt(b, i, e, P_STREAM)) {
+        streamId = readUintAt(b, i + 7, e);
+        if (streamId < 0 || b[uintEnd] !== 32 || uintEnd >= e) return slow(b, s, e, lineNo);
+        i = uintEnd + 1;
+      }
+      if (!matchAt(b, i, e, P_LEN)) return slow(b, s, e, lineNo);
+      const length = readUintAt(b, i + 4, e);
+      if (length < 0) return slow(b, s, e, lineNo);
+      const rest = uintEnd;
+      // The per-type suffix: DATA and WINDOW_UPDATE (the frequent ones) from bytes, the rest as text.
+      let preview: string | undefined;
+      let omitted = -1;
+      let increment = -1;
+      if (type === FrameType.DATA) {
+        if (!matchAt(b, rest, e, P_DATA)) return slow(b, s, e, lineNo);
+        const q = rest + 6;
+        const qe = quotedEnd(b, q, e);
+        if (qe < 0) return slow(b, s, e, lineNo);
+        if (qe < e) {
+          if (b[qe] !== 32 || b[qe + 1] !== 40) return slow(b, s, e, lineNo);
+          omitted = readUintAt(b, qe + 2, e);
+          if (omitted < 0 || !matchAt(b, uintEnd, e, P_OMITTED)) omitted = -1;
+        }
+        preview = previews.get(b, q, qe);
+      } else if (type === FrameType.WINDOW_UPDATE) {
+        const k = indexIn(b, P_INCR, rest, e);
+        if (k >= 0) increment = readUintAt(b, k + 5, e);
+      }
+      let time: number | undefined | null = lineTime(b, s, tag, e);
+      if (time === null) time = parseLeadingTimestamp(latin1(b, s, Math.min(tag, s + 600)), tag - s);
+
+      // Parsed: from here on the state changes, exactly as the string path would change it.
+      framerLines++;
+      const id = pointers.get(b, m + 7, colon);
+      const key = connectionKey(id, direction === 'sent' && type === FrameType.SETTINGS && (flags & 1) === 0, lineNo);
+      const ev: FrameEvent = {
+        connection: key, direction, type, typeName, flags, streamId, length,
+        line: lineNo, startChar: tag - s, endChar: e - s,
+      };
+      if (time !== undefined) ev.time = time;
+      if (type === FrameType.DATA) {
+        ev.dataPreview = preview;
+        if (omitted >= 0) ev.dataOmitted = omitted;
+      } else if (type === FrameType.WINDOW_UPDATE) {
+        if (increment >= 0) ev.increment = increment;
+      } else if (type === FrameType.RST_STREAM || type === FrameType.SETTINGS || type === FrameType.PING || type === FrameType.GOAWAY) {
+        applySuffix(ev, latin1(b, rest, e));
+      }
+      if (type === FrameType.HEADERS && direction === 'sent') {
+        const pending = pendingRequestHeaders.length ? pendingRequestHeaders : pendingResponseHeaders;
+        if (pending.length) ev.headers = pending;
+        pendingRequestHeaders = [];
+        pendingResponseHeaders = [];
+      }
+      if (direction === 'received') {
+        lastRead = ev;
+        // Only an echo line of a connection whose role is still unknown compares against it.
+        const c = connections.get(key);
+        lastReadSummary = c && !c.role ? latin1(b, summaryStart, e) : '';
+        if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) lastHeaderFrame = ev;
+        else if (type === FrameType.CONTINUATION && (lastHeaderFrame?.connection !== key || lastHeaderFrame.streamId !== streamId)) lastHeaderFrame = ev;
+      }
+      frames.push(ev);
+      return;
+    }
+    if (c0 === 100 /* d */ && matchAt(b, m, e, P_DECODED)) {
+      let q = m + P_DECODED.length;
+      if (matchAt(b, q, e, P_HEADER_FIELD)) q += P_HEADER_FIELD.length;
+      const f = fieldAt(b, q, e);
+      if (!f) return slow(b, s, e, lineNo);
+      if (lastHeaderFrame) (lastHeaderFrame.headers ??= []).push(f);
+      return;
+    }
+    if (c0 === 115 /* s */ || c0 === 84 /* T */) {
+      const enc = c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC;
+      if (matchAt(b, m, e, enc)) {
+        const f = fieldAt(b, m + enc.length, e);
+        if (!f) return slow(b, s, e, lineNo);
+        (c0 === 115 ? pendingResponseHeaders : pendingRequestHeaders).push(f);
+        return;
+      }
+      // An echo of a frame the Framer logged (level 2): it matters only while the role of the
+      // connection read last is unknown, or while the log has no Framer line at all (level 1).
+      if (matchAt(b, m, e, c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV)) {
+        const c = lastRead ? connections.get(lastRead.connection) : undefined;
+        if (framerLines > 0 && (!lastRead || (c !== undefined && c.role))) return;
+      }
+    }
+    slow(b, s, e, lineNo);
+  };
+
   const finish = (lineCount: number): ParsedLog => {
     if (framerLines === 0 && echoes.length > 0) {
       // http2debug=1: no Framer lines, only what the Transport/server received.
@@ -405,5 +706,5 @@ export function createGoHttp2debugParser(): LineParser {
     }
     return { format: GO_FORMAT, frames, connections, lineCount, notes };
   };
-  return { line: onLine, finish };
+  return { line: onLine, bytesLine, finish };
 }

@@ -42,6 +42,11 @@ function dateTimeAt(s: string, i: number, dateSep: string, dtSep: string): numbe
   return ms;
 }
 
+/** Go's log date `YYYY/MM/DD HH:MM:SS` at `i` without the fraction (the byte-level parser's cache key), in ms. */
+export function goLogSecondAt(s: string, i: number): number | undefined {
+  return dateTimeAt(s.slice(i, i + 19), 0, '/', ' ');
+}
+
 /** The first timestamp that starts before `limit` on the line (Go log date preferred, then RFC 3339). */
 export function parseLeadingTimestamp(line: string, limit: number): number | undefined {
   // Prefixes are short; bounding the scan keeps a huge line with a late `http2: ` cheap.

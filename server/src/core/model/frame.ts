@@ -42,11 +42,12 @@ export interface SourceSpan {
   endChar: number;
 }
 
+/** A header field. Parsers may share one object between all frames that carry the same field: never mutate it. */
 export interface HeaderField {
-  name: string;
-  value: string;
-  /** Line the field was logged on (hpack decode / encoding line), when separate from the frame. */
-  line?: number;
+  readonly name: string;
+  readonly value: string;
+  /** Line the field was logged on, when a format logs fields on lines of their own and keeps it. */
+  readonly line?: number;
 }
 
 /** A frame as parsed from one line (or one JSON object) of the input. */

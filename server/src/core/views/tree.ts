@@ -100,17 +100,34 @@ export class TreeIndex {
     return this.analysis.trace;
   }
 
+  /** Per connection, built on first use: its streams by id and its own (stream 0) frames — each page request is then a slice. */
+  private readonly sortedStreams = new Map<string, Stream[]>();
+  private readonly ownFrames = new Map<string, number[]>();
+  private streamsOf(conn: Connection): Stream[] {
+    let list = this.sortedStreams.get(conn.id);
+    if (!list) this.sortedStreams.set(conn.id, (list = [...conn.streams.values()].sort((a, b) => a.id - b.id)));
+    return list;
+  }
+  ownFramesOf(conn: Connection): number[] {
+    let list = this.ownFrames.get(conn.id);
+    if (!list) {
+      const frames = this.trace!.frames;
+      this.ownFrames.set(conn.id, (list = conn.frames.filter((i) => frames[i]!.streamId === 0)));
+    }
+    return list;
+  }
+
   connections(): ConnectionItem[] {
     const trace = this.trace;
     if (!trace) return [];
-    return trace.connections.map((c) => connectionItem(trace, c, this.byConnection.get(c.id) ?? []));
+    return trace.connections.map((c) => connectionItem(trace, c, this.byConnection.get(c.id) ?? [], this.ownFramesOf(c).length));
   }
 
   streams(connection: string, offset: number, limit: number, onlyProblems = false): Page<StreamItem> {
     const trace = this.trace;
     const conn = trace?.connectionById.get(connection);
     if (!trace || !conn) return { items: [], total: 0, offset };
-    let streams = [...conn.streams.values()].sort((a, b) => a.id - b.id);
+    let streams = this.streamsOf(conn);
     if (onlyProblems) streams = streams.filter((s) => this.byStream.has(`${connection}#${s.id}`));
     const items = streams.slice(offset, offset + limit).map((s) => streamItem(trace, conn, s, this.byStream.get(`${connection}#${s.id}`) ?? []));
     return { items, total: streams.length, offset };
@@ -121,7 +138,7 @@ export class TreeIndex {
     const trace = this.trace;
     const conn = trace?.connectionById.get(connection);
     if (!trace || !conn) return { items: [], total: 0, offset };
-    const ids = stream === 0 ? conn.frames.filter((i) => trace.frames[i]!.streamId === 0) : conn.streams.get(stream)?.frames ?? [];
+    const ids = stream === 0 ? this.ownFramesOf(conn) : conn.streams.get(stream)?.frames ?? [];
     const start = trace.frames[conn.frames[0]!]?.time;
     const items = ids.slice(offset, offset + limit).map((i) => frameItem(trace.frames[i]!, start, this.byFrame.get(i)));
     return { items, total: ids.length, offset };
@@ -187,7 +204,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
-function connectionItem(trace: Trace, c: Connection, findings: Finding[]): ConnectionItem {
+function connectionItem(trace: Trace, c: Connection, findings: Finding[], connectionFrames: number): ConnectionItem {
   const first = trace.frames[c.frames[0]!]!;
   const lastGoaway = c.goaways.length ? trace.frames[c.goaways[c.goaways.length - 1]!]! : undefined;
   let ended: ConnectionItem['ended'] = { kind: 'open' };
@@ -200,7 +217,7 @@ function connectionItem(trace: Trace, c: Connection, findings: Finding[]): Conne
   return {
     id: c.id, role: c.role, ...(c.peer ? { peer: c.peer } : {}), streams: c.streams.size, frames: c.frames.length,
     line: first.line, ended, ...(problem ? { problem } : {}),
-    connectionFrames: c.frames.reduce((n, i) => n + (trace.frames[i]!.streamId === 0 ? 1 : 0), 0),
+    connectionFrames,
   };
 }
 

@@ -1,0 +1,91 @@
+/**
+ * Byte-level helpers for the hot path of big logs: reading numbers and literals straight from a
+ * Buffer, and turning repeated byte ranges (header names and values, DATA previews, Framer
+ * pointers) into one shared string without decoding them again. No regular expressions; every
+ * helper is bounded by the end index it is given.
+ */
+
+export const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** Does `pat` occur at `i` (and end before `end`)? */
+export function matchAt(b: Uint8Array, i: number, end: number, pat: Uint8Array): boolean {
+  if (i + pat.length > end) return false;
+  for (let k = 0; k < pat.length; k++) if (b[i + k] !== pat[k]) return false;
+  return true;
+}
+
+/** First index of `pat` in [from, end), or -1. Patterns are short; lines are bounded by `end`. */
+export function indexIn(b: Uint8Array, pat: Uint8Array, from: number, end: number): number {
+  const first = pat[0]!;
+  const last = end - pat.length;
+  for (let i = from; i <= last; i++) {
+    if (b[i] === first && matchAt(b, i, end, pat)) return i;
+  }
+  return -1;
+}
+
+/** Where the last readUint stopped (one number out without allocating a tuple). */
+export let uintEnd = -1;
+
+/** Decimal digits at `i` (at most 16, like the string parser), or -1 when there is none. */
+export function readUint(b: Uint8Array, i: number, end: number): number {
+  let j = i;
+  let v = 0;
+  while (j < end && j - i < 16) {
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    j++;
+  }
+  uintEnd = j;
+  return j > i ? v : -1;
+}
+
+/**
+ * Byte range → string (or any value made from it), computed once per distinct content. A hash table of the raw bytes (FNV-1a)
+ * with a bounded number of entries and bytes: past the bound, values are still computed, just not
+ * shared. `make` turns the bytes into the value (e.g. decodes Go quoting); it sees the same bytes
+ * every time, so sharing its result is exact.
+ */
+export class ByteInterner<T = string> {
+  private readonly table = new Map<number, Array<{ bytes: Uint8Array; value: T }>>();
+  private entries = 0;
+  private held = 0;
+
+  constructor(
+    private readonly make: (b: Buffer, start: number, end: number) => T,
+    private readonly maxEntries = 65_536,
+    private readonly maxBytes = 8 << 20,
+  ) {}
+
+  get(b: Buffer, start: number, end: number): T {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    const len = end - start;
+    const bucket = this.table.get(h);
+    if (bucket) {
+      for (let k = 0; k < bucket.length; k++) {
+        const e = bucket[k]!;
+        if (e.bytes.length !== len) continue;
+        let same = true;
+        for (let i = 0; i < len; i++) if (e.bytes[i] !== b[start + i]) { same = false; break; }
+        if (same) return e.value;
+      }
+    }
+    const value = this.make(b, start, end);
+    if (this.entries < this.maxEntries && this.held + len <= this.maxBytes) {
+      // A copy: the chunk this line came from is reused by the reader.
+      const entry = { bytes: Uint8Array.prototype.slice.call(b, start, end), value };
+      if (bucket) bucket.push(entry);
+      else this.table.set(h, [entry]);
+      this.entries++;
+      this.held += len;
+    }
+    return value;
+  }
+}
+
+/** Latin-1 view of ASCII bytes (callers only use it on lines known to be ASCII). */
+export function latin1(b: Buffer, start: number, end: number): string {
+  return b.toString('latin1', start, end);
+}

@@ -1,0 +1,80 @@
+/**
+ * The byte path of the Go parser (GoByteFeeder + bytesLine, what big files and the editor use) must
+ * give exactly what the string reference (every line decoded and parsed as text) gives: on every
+ * real Go log of the fixtures, fed whole and in small chunks, and on fuzzed lines.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { GoByteFeeder, parseGoHttp2debug, parseGoHttp2debugByLines } from '../../../server/src/core/formats/goHttp2debug.ts';
+import { FIXTURES } from '../helpers.ts';
+
+/** Every fixture file that holds Go http2debug lines (big-log excluded: the bench reads it). */
+function goLogs(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) { if (name !== 'big-log') walk(p); continue; }
+      if (!/\.(log|txt)(\.gz)?$/.test(name)) continue;
+      const text = read(p);
+      if (text.includes('http2: Framer 0x') || text.includes('http2: Transport ') || text.includes('http2: server ')) out.push(relative(FIXTURES, p));
+    }
+  };
+  walk(FIXTURES);
+  return out.sort();
+}
+const read = (p: string): string => (p.endsWith('.gz') ? gunzipSync(readFileSync(p)) : readFileSync(p)).toString('utf8');
+
+function inChunks(bytes: Buffer, size: number) {
+  const feeder = new GoByteFeeder();
+  for (let i = 0; i < bytes.length; i += size) feeder.write(bytes.subarray(i, i + size));
+  return feeder.finish();
+}
+
+describe('Go parser: byte path = string reference', () => {
+  const logs = goLogs();
+  it('finds the real Go logs', () => assert.ok(logs.length >= 20, `${logs.length} logs`));
+  for (const rel of logs) {
+    it(rel, () => {
+      const text = read(join(FIXTURES, rel));
+      const reference = parseGoHttp2debugByLines(text);
+      assert.deepStrictEqual(parseGoHttp2debug(text), reference);
+      // Lines split across chunk boundaries, a partial line carried over.
+      assert.deepStrictEqual(inChunks(Buffer.from(text), 4093), reference);
+    });
+  }
+
+  it('fuzzed Go-like lines (hand-made: real line shapes with random edits)', () => {
+    const shapes = [
+      '2026/11/24 12:04:39 http2: Framer 0xc00013c000: wrote SETTINGS len=30, settings: MAX_FRAME_SIZE=1048576, INITIAL_WINDOW_SIZE=1048576',
+      '2026/11/24 12:04:39.123456 http2: Framer 0xc00013c000: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=39',
+      '2026/11/24 12:04:39 http2: decoded hpack field header field ":path" = "/items/1"',
+      '2026/11/24 12:04:39 http2: server encoding header ":status" = "200"',
+      '2026/11/24 12:04:39 http2: Transport encoding header ":method" = "GET"',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: wrote DATA stream=1 len=55 data="{\\"id\\":1,\\"name\\":\\"item-1\\"}\\n" (1 bytes omitted)',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read WINDOW_UPDATE len=4 (conn) incr=1073676288',
+      '2026/11/24 12:04:39 http2: server read frame HEADERS flags=END_STREAM|END_HEADERS stream=1 len=39',
+      '2026/11/24 12:04:39 http2: Transport received DATA flags=END_STREAM stream=3 len=0 data=""',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read RST_STREAM stream=1 len=4 ErrCode=CANCEL',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: wrote GOAWAY len=8 LastStreamID=5 ErrCode=ENHANCE_YOUR_CALM Debug="too_many_pings"',
+      'time=2026-11-24T12:04:39Z level=INFO msg="http2: Framer 0xc0000022a0: wrote PING len=8 ping=\\"\\\\x00\\""',
+      '2026/11/24 12:04:39 http2: Transport creating client conn 0xc000102000 to 127.0.0.1:8443',
+      '2026/11/24 12:04:39 http2: server connection from 127.0.0.1:59970 on 0xc00011a000',
+    ];
+    const edit = fc.tuple(fc.nat(), fc.nat(8), fc.string({ maxLength: 6, unit: fc.constantFrom('"', '\\', ' ', '=', '|', ':', '0', '9', 'x', 'é', '\r', 'A', '.') }));
+    const line = fc.tuple(fc.constantFrom(...shapes), fc.array(edit, { maxLength: 3 })).map(([l, edits]) => {
+      for (const [at, del, ins] of edits) { const i = at % (l.length + 1); l = l.slice(0, i) + ins + l.slice(i + del); }
+      return l;
+    });
+    fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 200 }), (lines, chunk) => {
+      const text = lines.join('\n');
+      const reference = parseGoHttp2debugByLines(text);
+      assert.deepStrictEqual(parseGoHttp2debug(text), reference);
+      assert.deepStrictEqual(inChunks(Buffer.from(text), chunk), reference);
+    }), { numRuns: 400 });
+  });
+});
