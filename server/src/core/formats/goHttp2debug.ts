@@ -6,7 +6,7 @@
  * Lines that are not HTTP/2 (application output, grpclog, panics) are skipped.
  */
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../model/frame.ts';
-import { FrameType } from '../model/frame.ts';
+import { FrameSlot, FrameType } from '../model/frame.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
 import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, uintEnd } from './byteText.ts';
@@ -446,12 +446,7 @@ export function createGoHttp2debugParser(): LineParser {
       framerLines++;
       const key = connectionKey(id, direction === 'sent' && sum.type === FrameType.SETTINGS && (sum.flags & 1) === 0, lineNo);
       // A GOAWAY does not end the Framer: streams finish after it, and a flooding peer keeps writing.
-      const ev: FrameEvent = {
-        connection: key, direction, type: sum.type, typeName: sum.typeName, flags: sum.flags,
-        streamId: sum.streamId, length: sum.length,
-        line: lineNo, startChar: msg.tagStart, endChar: line.length,
-      };
-      if (msg.time !== undefined) ev.time = msg.time;
+      const ev: FrameEvent = new FrameSlot(key, direction, sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time);
       applySuffix(ev, sum.rest);
       if (ev.type === FrameType.HEADERS && direction === 'sent') {
         // Fields logged as "encoding header" before the write belong to this frame.
@@ -495,12 +490,7 @@ export function createGoHttp2debugParser(): LineParser {
       }
       const sum = parseFrameSummary(m, at);
       if (sum) {
-        const ev: FrameEvent = {
-          connection: echo === 'client' ? 'transport' : 'server', direction: 'received', type: sum.type,
-          typeName: sum.typeName, flags: sum.flags, streamId: sum.streamId, length: sum.length,
-          line: lineNo, startChar: msg.tagStart, endChar: line.length,
-        };
-        if (msg.time !== undefined) ev.time = msg.time;
+        const ev: FrameEvent = new FrameSlot(echo === 'client' ? 'transport' : 'server', 'received', sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time);
         applySuffix(ev, sum.rest);
         echoes.push(ev);
       }
@@ -639,11 +629,7 @@ export function createGoHttp2debugParser(): LineParser {
       framerLines++;
       const id = pointers.get(b, m + 7, colon);
       const key = connectionKey(id, direction === 'sent' && type === FrameType.SETTINGS && (flags & 1) === 0, lineNo);
-      const ev: FrameEvent = {
-        connection: key, direction, type, typeName, flags, streamId, length,
-        line: lineNo, startChar: tag - s, endChar: e - s,
-      };
-      if (time !== undefined) ev.time = time;
+      const ev: FrameEvent = new FrameSlot(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time);
       if (type === FrameType.DATA) {
         ev.dataPreview = preview;
         if (omitted >= 0) ev.dataOmitted = omitted;

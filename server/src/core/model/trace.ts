@@ -63,6 +63,24 @@ export interface Trace {
   notes: string[];
 }
 
+/** A stream with all its fields in place from the start: one fixed shape for 10^5 streams (see FrameSlot). */
+class StreamSlot implements Stream {
+  frames: number[] = [];
+  openFrame: number | undefined = undefined;
+  requestHeaders: HeaderField[] | undefined = undefined;
+  responseHeaders: HeaderField[] | undefined = undefined;
+  method: string | undefined = undefined;
+  path: string | undefined = undefined;
+  authority: string | undefined = undefined;
+  status_: string | undefined = undefined;
+  endStreamSent: number | undefined = undefined;
+  endStreamReceived: number | undefined = undefined;
+  resetFrame: number | undefined = undefined;
+  dataBytesSent = 0;
+  dataBytesReceived = 0;
+  constructor(public id: number, public connection: string, public status: StreamStatus, public initiator: 'client' | 'server') {}
+}
+
 export function headerValue(headers: HeaderField[] | undefined, name: string): string | undefined {
   return headers?.find((h) => h.name === name)?.value;
 }
@@ -148,7 +166,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
       if (f.streamId <= maxSeen) state = { state: 'closed', closedBy: 'implicit' }; // §5.1.1: lower idle ids are closed
       else if (conn.joinedMidway && f.type !== FrameType.HEADERS) state = { state: 'unknown' };
       else state = { state: 'idle' };
-      stream = { id: f.streamId, connection: conn.id, frames: [], status: state, initiator, dataBytesSent: 0, dataBytesReceived: 0 };
+      stream = new StreamSlot(f.streamId, conn.id, state, initiator);
       conn.streams.set(f.streamId, stream);
       if (f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) {
         if (initiator === 'client') conn.maxClientStream = Math.max(conn.maxClientStream, f.streamId);
