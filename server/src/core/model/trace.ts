@@ -97,41 +97,50 @@ function inferRole(frames: FrameEvent[]): Role {
 export function buildTrace(parsed: ParsedLog): Trace {
   // The parsed frames become the records in place: copying 10^6 objects is what a big log cannot afford.
   const frames = parsed.frames as FrameRecord[];
-  for (let index = 0; index < frames.length; index++) frames[index]!.index = index;
   const connections: Connection[] = [];
   const connectionById = new Map<string, Connection>();
-  const framesByConn = new Map<string, FrameRecord[]>();
-  for (const f of frames) {
-    let list = framesByConn.get(f.connection);
-    if (!list) framesByConn.set(f.connection, (list = []));
-    list.push(f);
-  }
-  for (const [id, list] of framesByConn) {
+  // Connections in order of first appearance. A role the format did not give is inferred from the
+  // connection's frames: only those connections' frames are gathered for that.
+  const unknownRole = new Map<string, FrameRecord[]>();
+  let lastId: string | undefined;
+  for (let index = 0; index < frames.length; index++) {
+    const f = frames[index]!;
+    f.index = index;
+    if (f.connection === lastId) {
+      unknownRole.get(lastId)?.push(f);
+      continue;
+    }
+    lastId = f.connection;
+    if (connectionById.has(f.connection)) {
+      unknownRole.get(f.connection)?.push(f);
+      continue;
+    }
+    const id = f.connection;
     const info = parsed.connections.get(id) ?? { id };
-    const first = list[0]!;
     const conn: Connection = {
       id,
-      role: info.role && info.role !== 'unknown' ? info.role : inferRole(list),
+      role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
       info,
       frames: [],
       streams: new Map(),
       goaways: [],
       // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
-      joinedMidway: !(first.type === FrameType.SETTINGS && (first.flags & 1) === 0),
+      joinedMidway: !(f.type === FrameType.SETTINGS && (f.flags & 1) === 0),
       maxClientStream: 0,
       maxServerStream: 0,
     };
     if (info.peer) conn.peer = info.peer;
+    if (conn.role === 'unknown') unknownRole.set(id, [f]);
     connections.push(conn);
     connectionById.set(id, conn);
   }
-  // Connections in order of first appearance.
-  connections.sort((a, b) => (framesByConn.get(a.id)![0]!.index - framesByConn.get(b.id)![0]!.index));
+  for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(list);
 
   /** Per connection and direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
   const openBlocks = new Map<string, { sent?: number; received?: number }>();
+  let conn = connections[0]!;
   for (const f of frames) {
-    const conn = connectionById.get(f.connection)!;
+    if (f.connection !== conn.id) conn = connectionById.get(f.connection)!;
     conn.frames.push(f.index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
@@ -199,11 +208,16 @@ export function buildTrace(parsed: ParsedLog): Trace {
     }
     if (f.type === FrameType.RST_STREAM) stream.resetFrame ??= f.index;
   }
-  for (const conn of connections) {
-    for (const s of conn.streams.values()) {
-      s.method = headerValue(s.requestHeaders, ':method');
-      s.path = headerValue(s.requestHeaders, ':path');
-      s.authority = headerValue(s.requestHeaders, ':authority');
+  for (const c of connections) {
+    for (const s of c.streams.values()) {
+      // The first of each, like headerValue, in one pass over the request's fields.
+      if (s.requestHeaders) {
+        for (const h of s.requestHeaders) {
+          if (h.name === ':method') s.method ??= h.value;
+          else if (h.name === ':path') s.path ??= h.value;
+          else if (h.name === ':authority') s.authority ??= h.value;
+        }
+      }
       s.status_ = headerValue(s.responseHeaders, ':status');
     }
   }
