@@ -4,7 +4,7 @@
  */
 import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Stream, Trace } from '../model/trace.ts';
-import { isFromClient } from '../model/trace.ts';
+import { headerValue, isFromClient } from '../model/trace.ts';
 import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { Finding, RelatedLocation, Rule } from './types.ts';
 import { at } from './util.ts';
@@ -67,6 +67,8 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   // A reset before the response began is a cancelled request (timeout, context), not this story.
   if (!requestComplete || !responseHeaders) return undefined;
 
+  if (isGrpc(stream)) return grpcCancel(stream, rst, responseHeaders, endBefore);
+
   const ping = pingWithReset(trace, conn.frames, rst, (f) => isFromClient(conn, f));
   const who = serverView ? 'received' : 'sent';
   const related: RelatedLocation[] = [];
@@ -101,6 +103,44 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
     related,
     explanation: STORY,
     fix: 'drain-go-body',
+  };
+}
+
+/** A gRPC call: its request or response says `content-type: application/grpc…`, or the answer carries a grpc-status. */
+function isGrpc(stream: Stream): boolean {
+  const ct = headerValue(stream.requestHeaders, 'content-type') ?? headerValue(stream.responseHeaders, 'content-type');
+  return ct?.startsWith('application/grpc') === true || headerValue(stream.responseHeaders, 'grpc-status') !== undefined;
+}
+
+/**
+ * gRPC libraries own the stream (nobody closes a body by hand): a client cancels when the call's
+ * deadline or context ends. When that crosses the server's final answer — typically a trailers-only
+ * DEADLINE_EXCEEDED sent as the server's own deadline expired — the reset is a benign race: told, as
+ * information, without the drain story or fix.
+ */
+function grpcCancel(stream: Stream, rst: FrameRecord, response: FrameRecord, endBefore: FrameRecord | undefined): Finding {
+  const status = headerValue(endBefore?.headers, 'grpc-status') ?? headerValue(response.headers, 'grpc-status');
+  const message = headerValue(endBefore?.headers, 'grpc-message') ?? headerValue(response.headers, 'grpc-message');
+  const answer = status !== undefined ? ` (grpc-status ${status}${message ? ` "${message}"` : ''})` : '';
+  const related: RelatedLocation[] = [at(response, `gRPC response HEADERS${endBefore === response ? answer : ''}`)];
+  if (endBefore && endBefore !== response) related.push(at(endBefore, `gRPC trailers (END_STREAM)${answer}`));
+  related.sort((a, b) => a.line - b.line);
+  const path = stream.path ? ` ${stream.path}` : '';
+  return {
+    rule: CANCELLED_RESPONSE,
+    severity: 'info',
+    line: rst.line,
+    startChar: rst.startChar,
+    endChar: rst.endChar,
+    connection: stream.connection,
+    stream: stream.id,
+    frame: rst.index,
+    message: `Stream ${stream.id}${path}: the gRPC client cancelled the call (RST_STREAM CANCEL) ${endBefore ? 'as the server\'s final answer arrived' : 'while the answer was in flight'}${answer} — gRPC clients do this when the call's deadline or context ends; on its own a benign race, with no body to drain.`,
+    related,
+    explanation: [
+      'gRPC libraries manage the HTTP/2 stream themselves: a client resets it with CANCEL when the call\'s deadline expires or its context is cancelled.',
+      'When the server answered at the same moment (for example a trailers-only `grpc-status: 4` DEADLINE_EXCEEDED sent as its own copy of the deadline expired), the two cross on the wire. That is normal and needs no fix; many of them mean deadlines shorter than the server\'s usual latency.',
+    ].join('\n\n'),
   };
 }
 
