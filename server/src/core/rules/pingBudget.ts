@@ -72,7 +72,7 @@ export class AckQueue {
 }
 
 /** Per-profile state of the queued-ACK budget. */
-interface QueueState { profile: PeerProfile; allowed: number; action: string | undefined; pingsOnly: boolean; max: number; cutAt?: FrameRecord }
+interface QueueState { profile: PeerProfile; allowed: number; action: string | undefined; pingsOnly: boolean; whenBlocked: boolean; max: number; cutAt?: FrameRecord; passedAt?: FrameRecord }
 
 /**
  * The queued-ACK budget of nghttp2 (and Apache over it), Envoy and Go for the PINGs and SETTINGS one
@@ -89,7 +89,7 @@ export class AckBudget {
     this.queue = new AckQueue(m.conn, side);
     for (const p of m.ctx.profiles) {
       const q = limitOf(m.ctx, m.rule, p, 'maxQueuedAcks');
-      if (q) this.states.push({ profile: p, allowed: q.value, action: q.action, pingsOnly: !!q.pingsOnly, max: 0 });
+      if (q) this.states.push({ profile: p, allowed: q.value, action: q.action, pingsOnly: !!q.pingsOnly, whenBlocked: !!q.queuedWhenBlocked, max: 0 });
     }
   }
   frame(f: FrameRecord): void {
@@ -101,19 +101,24 @@ export class AckBudget {
     for (const q of this.states) {
       const n = q.pingsOnly ? pings : total;
       if (n > q.max) q.max = n;
-      if (n > q.allowed && !q.cutAt) q.cutAt = f;
+      // A peer that queues only while its socket is blocked (Go) is at risk past its limit, not cut:
+      // the log cannot show how many of those ACKs sat in socket buffers rather than in its queue.
+      if (n > q.allowed && q.whenBlocked) q.passedAt ??= f;
+      else if (n > q.allowed && !q.cutAt) q.cutAt = f;
     }
   }
   verdicts(): ProfileVerdict[] {
     return this.states.map((q) => {
       const window = q.pingsOnly ? this.pingsPerSecond : this.perSecond;
       const peak = window.peak;
-      const atRisk = !q.cutAt && peak > q.allowed;
+      const atRisk = !q.cutAt && (peak > q.allowed || !!q.passedAt);
       const v = { profile: q.profile, used: q.max, allowed: q.allowed, unit: 'queued ACKs', ...(q.action ? { action: q.action } : {}), ...(q.cutAt ? { cutAt: q.cutAt } : {}), ...(atRisk ? { atRisk } : {}) };
       const what = (q.pingsOnly ? 'PING' : 'PING/SETTINGS frame') + (q.max === 1 ? '' : 's');
       const summary = q.cutAt
         ? `${q.profile.name}: ${n(q.max)} ${what} awaiting their ACK, over the ${n(q.allowed)} queued ACKs it allows — ${q.action ?? 'connection closed'} (from line ${n(q.cutAt.line + 1)})`
-        : `${q.profile.name}: at most ${n(q.max)} ${what} awaiting an ACK at once, of ${n(q.allowed)} queued ACKs allowed${atRisk ? `; but ${n(peak)} sent within one second (line ${n(window.peakAt!.line + 1)}): if it reads them before answering, ${q.action ?? 'it closes the connection'}` : ''}`;
+        : q.passedAt
+          ? `${q.profile.name}: ${n(q.max)} ${what} awaiting their ACK (over ${n(q.allowed)} from line ${n(q.passedAt.line + 1)}), but it queues an ACK only while it cannot write to the socket: if the socket buffers were full too, ${q.action ?? 'it closes the connection'}`
+          : `${q.profile.name}: at most ${n(q.max)} ${what} awaiting an ACK at once, of ${n(q.allowed)} queued ACKs allowed${atRisk ? `; but ${n(peak)} sent within one second (line ${n(window.peakAt!.line + 1)}): if it reads them before answering, ${q.action ?? 'it closes the connection'}` : ''}`;
       return { ...v, summary };
     });
   }

@@ -16,6 +16,17 @@ export interface Limit {
   action?: string;
   /** maxQueuedAcks: only PING ACKs are queued (SETTINGS ACKs coalesced into one pending flag). */
   pingsOnly?: boolean;
+  /**
+   * maxQueuedAcks: the peer writes each ACK to the socket as soon as it has read the frame, and its
+   * queue only grows while that write blocks (the socket buffers are full). The frames a log shows
+   * unanswered are then an upper bound that can only put the peer "at risk", never prove a cut.
+   */
+  queuedWhenBlocked?: boolean;
+  /**
+   * maxHeaderBlockBytes: the peer counts the decoded header list — name + value + this many bytes per
+   * field (RFC 7541 §4.1) — not the HPACK bytes on the wire that a log shows.
+   */
+  decodedPerField?: number;
 }
 
 /** Every kind of limit a profile can have. The key is also the threshold-override parameter name. */
@@ -146,10 +157,10 @@ export const PROFILES: readonly PeerProfile[] = [
     id: 'go',
     name: 'Go net/http and golang.org/x/net/http2 server',
     limits: {
-      maxQueuedAcks: { value: 10000, pingsOnly: true, action: 'closes the connection ("http2: too many control frames in send queue, closing connection")', source: 'golang/net http2/server.go maxQueuedControlFrames = 10000 (PING ACKs; SETTINGS ACKs are not queued one per frame but coalesced: 10,000 SETTINGS got about 1,200 ACKs in the recorded floods)' },
+      maxQueuedAcks: { value: 10000, pingsOnly: true, queuedWhenBlocked: true, action: 'closes the connection ("http2: too many control frames in send queue, closing connection")', source: 'golang/net http2/server.go maxQueuedControlFrames = 10000 (PING ACKs; SETTINGS ACKs are not queued one per frame but coalesced: 10,000 SETTINGS got about 1,200 ACKs in the recorded floods). Only frames not yet written count (go1.24 net/http h2_bundle.go: queuedControlFrames++ in writeFrame, -- when the serve loop pops the frame to write it; an ACK fits the 4 KiB write buffer and is written at once, startFrameWrite): the queue grows only while the socket is not writable, so go1.24 answered all 20,000 PINGs of a client that read nothing (test/fixtures/floods/go1.24-std/ping-noread)' },
       maxSettingsEntries: { value: 100, action: 'GOAWAY PROTOCOL_ERROR (CountError settings_big_or_dups)', source: 'golang/net http2/server.go processSettings (more than 100 settings in one frame, or duplicates)' },
       pingTimeoutMs: { value: 15_000, action: 'the client closes the connection as dead', source: 'golang/net http2/transport.go PingTimeout default 15 s (ReadIdleTimeout health check)' },
-      maxHeaderBlockBytes: { value: 1_048_896, action: 'GOAWAY PROTOCOL_ERROR ("http2: header list too large")', source: 'golang/net http2/frame.go readMetaFrame (CVE-2023-45288), server limit http.DefaultMaxHeaderBytes 1 MiB + 320 (http2/server.go maxHeaderListSize)' },
+      maxHeaderBlockBytes: { value: 1_048_896, decodedPerField: 32, action: 'GOAWAY PROTOCOL_ERROR ("http2: header list too large")', source: 'golang/net http2/frame.go readMetaFrame (CVE-2023-45288), server limit http.DefaultMaxHeaderBytes 1 MiB + 320 (http2/server.go maxHeaderListSize). Counted decoded: each field costs hpack.HeaderField.Size = name + value + 32, and the next fragment is refused once the list is past the limit (go1.24 net/http h2_bundle.go readMetaFrame): go1.24 cut the CONTINUATION flood at the 8,390th frame, 528,528 bytes on the wire (test/fixtures/floods/go1.24-std/continuation)' },
       maxConcurrentStreams: { value: 250, source: 'golang/net http2/server.go defaultMaxStreams = 250' },
     },
     notes: [
