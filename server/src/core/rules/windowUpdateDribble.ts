@@ -21,7 +21,8 @@ interface ZeroState { profile: PeerProfile; allowedMs: number; action: string | 
 
 export class WindowUpdateMeter implements Meter {
   readonly updates = new Sample(20);
-  private incrementSum = 0;
+  /** Increments by power of two (bucket k: 2^k … 2^(k+1) − 1): the median without keeping them all. */
+  private readonly incrementLog2 = new Array<number>(32).fill(0);
   private openedStreams = 0;
   private serverData = 0;
   private readonly ratio: RatioState[] = [];
@@ -49,6 +50,16 @@ export class WindowUpdateMeter implements Meter {
   }
   private ownWindows = false;
 
+  /** ` (median increment 1 byte)`, ` (median increment 512–1,023 bytes)`, or nothing when no increment was logged. */
+  private medianIncrement(): string {
+    const total = this.incrementLog2.reduce((a, b) => a + b, 0);
+    if (total === 0) return '';
+    let seen = 0;
+    let k = 0;
+    for (; k < 31; k++) { seen += this.incrementLog2[k]!; if (seen * 2 >= total) break; }
+    return k === 0 ? ' (median increment 1 byte)' : ` (median increment ${n(2 ** k)}–${n(2 ** (k + 1) - 1)} bytes)`;
+  }
+
   frame(f: FrameRecord): void {
     const conn = this.m.conn;
     const fromClient = fromSide(conn, f, 'client');
@@ -57,7 +68,7 @@ export class WindowUpdateMeter implements Meter {
     if (!fromClient && f.type === FrameType.DATA) this.serverData++;
     if (fromClient && f.type === FrameType.WINDOW_UPDATE) {
       this.updates.push(f);
-      this.incrementSum += f.increment ?? 0;
+      if (f.increment) this.incrementLog2[Math.min(31, Math.floor(Math.log2(f.increment)))]!++;
       // Envoy (protocol_constraints.cc): inbound WINDOW_UPDATEs > 5 + 2 × (opened streams + N × DATA frames sent).
       for (const r of this.ratio) {
         const allowed = 5 + 2 * (this.openedStreams + r.per * this.serverData);
@@ -137,9 +148,8 @@ export class WindowUpdateMeter implements Meter {
       verdicts.push({ ...v, summary });
     }
     const c = this.updates.count;
-    const avg = c ? Math.round(this.incrementSum / c) : 0;
     const headline = c
-      ? `${n(c)} WINDOW_UPDATE${c === 1 ? '' : 's'} from the client${during(this.updates.first[0], this.updates.last)} (average increment ${n(avg)} bytes) for ${n(this.serverData)} DATA frame${this.serverData === 1 ? '' : 's'} from the server`
+      ? `${n(c)} WINDOW_UPDATE${c === 1 ? '' : 's'} from the client${during(this.updates.first[0], this.updates.last)}${this.medianIncrement()} for ${n(this.serverData)} DATA frame${this.serverData === 1 ? '' : 's'} from the server`
       : 'The client held the server\'s flow-control window at zero';
     const first = c ? this.updates.first : this.earliest ? [this.earliest] : [];
     return {
