@@ -343,7 +343,11 @@ function quotedEnd(b: Uint8Array, q: number, end: number): number {
     const c = b[i]!;
     if (c === 34) return i + 1;
     if (c === 10 || c === 13) return -1;
-    i += c === 92 ? 2 : 1;
+    if (c !== 92) { i++; continue; }
+    // An escape: the decoder reads the next character as part of it, except a line end (it stops there).
+    const e2 = b[i + 1];
+    if (e2 === 10 || e2 === 13) return -1;
+    i += 2;
   }
   return -1;
 }

@@ -126,26 +126,32 @@ export function isAck(frame: Pick<FrameEvent, 'type' | 'flags'>): boolean {
   return (frame.type === FrameType.PING || frame.type === FrameType.SETTINGS) && (frame.flags & Flag.ACK) !== 0;
 }
 
+/** The fields only some frame types have: kept aside so that a DATA or HEADERS frame does not pay for them. */
+interface FrameExtras {
+  errorCode?: number;
+  lastStreamId?: number;
+  debugData?: string;
+  settings?: Array<[string, number]>;
+  increment?: number;
+  pingPayload?: string;
+  dataOmitted?: number;
+  violation?: unknown;
+}
+
 /**
- * A frame with every field it can ever get already in place — the format's optional fields and the
- * trace's (`index`, states, violation) — so that one allocation of one fixed shape serves a frame
- * for its whole life. A log of 10^6 frames otherwise grows each object property by property. The Go
- * parser uses it; plain objects of other formats work the same.
+ * A frame with every field it can ever get already in place — the format's fields and the trace's
+ * (`index`, states) — so that one allocation of one fixed shape serves a frame for its whole life: a
+ * log of 10^6 frames otherwise grows each object property by property. The fields that only a few
+ * frame types carry (error codes, settings, increments…) live in one side object, made when first
+ * set. The Go parser uses it; plain objects of other formats work the same.
  */
 export class FrameSlot implements FrameEvent {
-  errorCode: number | undefined;
-  lastStreamId: number | undefined;
-  debugData: string | undefined;
-  settings: Array<[string, number]> | undefined;
-  increment: number | undefined;
-  pingPayload: string | undefined;
   dataPreview: string | undefined;
-  dataOmitted: number | undefined;
   headers: HeaderField[] | undefined;
   index: number;
   stateBefore: string | undefined;
   stateAfter: string | undefined;
-  violation: unknown;
+  private x: FrameExtras | undefined;
 
   constructor(
     public connection: string,
@@ -160,18 +166,28 @@ export class FrameSlot implements FrameEvent {
     public endChar: number,
     public time: number | undefined,
   ) {
-    this.errorCode = undefined;
-    this.lastStreamId = undefined;
-    this.debugData = undefined;
-    this.settings = undefined;
-    this.increment = undefined;
-    this.pingPayload = undefined;
     this.dataPreview = undefined;
-    this.dataOmitted = undefined;
     this.headers = undefined;
     this.index = 0;
     this.stateBefore = undefined;
     this.stateAfter = undefined;
-    this.violation = undefined;
+    this.x = undefined;
   }
+
+  get errorCode(): number | undefined { return this.x?.errorCode; }
+  set errorCode(v: number | undefined) { (this.x ??= {}).errorCode = v; }
+  get lastStreamId(): number | undefined { return this.x?.lastStreamId; }
+  set lastStreamId(v: number | undefined) { (this.x ??= {}).lastStreamId = v; }
+  get debugData(): string | undefined { return this.x?.debugData; }
+  set debugData(v: string | undefined) { (this.x ??= {}).debugData = v; }
+  get settings(): Array<[string, number]> | undefined { return this.x?.settings; }
+  set settings(v: Array<[string, number]> | undefined) { (this.x ??= {}).settings = v; }
+  get increment(): number | undefined { return this.x?.increment; }
+  set increment(v: number | undefined) { (this.x ??= {}).increment = v; }
+  get pingPayload(): string | undefined { return this.x?.pingPayload; }
+  set pingPayload(v: string | undefined) { (this.x ??= {}).pingPayload = v; }
+  get dataOmitted(): number | undefined { return this.x?.dataOmitted; }
+  set dataOmitted(v: number | undefined) { (this.x ??= {}).dataOmitted = v; }
+  get violation(): unknown { return this.x?.violation; }
+  set violation(v: unknown) { (this.x ??= {}).violation = v; }
 }
