@@ -318,6 +318,23 @@ function tagAt(b: Buffer, pos: number, at: number, nl: number): boolean {
   return true;
 }
 
+const enum HeaderLineKind { Decoded, ServerEncoding, TransportEncoding }
+
+/** A header line's message bytes, the field it carries, and the header line that came after it last time. */
+interface HeaderLine {
+  bytes: Uint8Array;
+  kind: HeaderLineKind;
+  field: HeaderField;
+  next: HeaderLine | undefined;
+}
+
+/** Is `b[m, e)` exactly `bytes`? */
+function sameBytes(b: Uint8Array, m: number, e: number, bytes: Uint8Array): boolean {
+  if (e - m !== bytes.length) return false;
+  for (let k = bytes.length - 1; k >= 0; k--) if (b[m + k] !== bytes[k]) return false;
+  return true;
+}
+
 const P_FRAMER = ascii('Framer 0x');
 const P_WROTE = ascii('wrote ');
 const P_READ = ascii('read ');
@@ -579,6 +596,22 @@ export function createGoHttp2debugParser(): LineParser {
     return headerFields.get(b, q, valueEnd);
   };
 
+  /** A header line's message (`decoded hpack field …`, `server|Transport encoding header …`) → what it adds, or undefined. */
+  const headerLines = new ByteInterner<HeaderLine | undefined>((b, m, e) => {
+    let kind: HeaderLineKind;
+    let q: number;
+    if (matchAt(b, m, e, P_DECODED)) {
+      kind = HeaderLineKind.Decoded;
+      q = m + P_DECODED.length;
+      if (matchAt(b, q, e, P_HEADER_FIELD)) q += P_HEADER_FIELD.length;
+    } else if (matchAt(b, m, e, P_SERVER_ENC)) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
+    else if (matchAt(b, m, e, P_TRANSPORT_ENC)) { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
+    else return undefined;
+    const field = fieldAt(b, q, e);
+    return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined } : undefined;
+  }, 65_536, 16 << 20);
+  let lastHeaderLine: HeaderLine | undefined;
+
   const slow = (b: Buffer, s: number, e: number, lineNo: number): void => onLine(b.toString('utf8', s, e), lineNo);
 
   const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
@@ -672,22 +705,25 @@ export function createGoHttp2debugParser(): LineParser {
       frames.push(ev);
       return;
     }
-    if (c0 === 100 /* d */ && matchAt(b, m, e, P_DECODED)) {
-      let q = m + P_DECODED.length;
-      if (matchAt(b, q, e, P_HEADER_FIELD)) q += P_HEADER_FIELD.length;
-      const f = fieldAt(b, q, e);
-      if (!f) return slow(b, s, e, lineNo);
-      if (lastHeaderFrame) (lastHeaderFrame.headers ??= []).push(f);
-      return;
-    }
-    if (c0 === 115 /* s */ || c0 === 84 /* T */) {
-      const enc = c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC;
-      if (matchAt(b, m, e, enc)) {
-        const f = fieldAt(b, m + enc.length, e);
-        if (!f) return slow(b, s, e, lineNo);
-        (c0 === 115 ? pendingResponseHeaders : pendingRequestHeaders).push(f);
+    if (c0 === 100 /* d */ || c0 === 115 /* s */ || c0 === 84 /* T */) {
+      // A header line: first the one that followed the previous header line last time (logs repeat
+      // the same fields in the same order, request after request), else the table of all of them.
+      const predicted = lastHeaderLine?.next;
+      let h: HeaderLine | undefined;
+      if (predicted !== undefined && sameBytes(b, m, e, predicted.bytes)) h = predicted;
+      else if (c0 === 100 ? matchAt(b, m, e, P_DECODED) : matchAt(b, m, e, c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC)) {
+        h = headerLines.get(b, m, e);
+        if (h === undefined) return slow(b, s, e, lineNo);
+        if (lastHeaderLine !== undefined) lastHeaderLine.next = h;
+      }
+      if (h !== undefined) {
+        lastHeaderLine = h;
+        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame) (lastHeaderFrame.headers ??= []).push(h.field); }
+        else (h.kind === HeaderLineKind.ServerEncoding ? pendingResponseHeaders : pendingRequestHeaders).push(h.field);
         return;
       }
+    }
+    if (c0 === 115 /* s */ || c0 === 84 /* T */) {
       // An echo of a frame the Framer logged (level 2): it matters only while the role of the
       // connection read last is unknown, or while the log has no Framer line at all (level 1).
       if (matchAt(b, m, e, c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV)) {
