@@ -58,7 +58,16 @@ export class ByteInterner<T = string> {
     private readonly maxBytes = 8 << 20,
   ) {}
 
+  /** The entry found last: runs of the same value (a response's DATA previews, a Framer's pointer) skip the hash. */
+  private last: { bytes: Uint8Array; value: T } | undefined;
+
   get(b: Buffer, start: number, end: number): T {
+    const last = this.last;
+    if (last !== undefined && last.bytes.length === end - start) {
+      let same = true;
+      for (let i = end - start - 1; i >= 0; i--) if (last.bytes[i] !== b[start + i]) { same = false; break; }
+      if (same) return last.value;
+    }
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     const len = end - start;
@@ -69,7 +78,7 @@ export class ByteInterner<T = string> {
         if (e.bytes.length !== len) continue;
         let same = true;
         for (let i = 0; i < len; i++) if (e.bytes[i] !== b[start + i]) { same = false; break; }
-        if (same) return e.value;
+        if (same) { this.last = e; return e.value; }
       }
     }
     const value = this.make(b, start, end);
@@ -78,6 +87,7 @@ export class ByteInterner<T = string> {
       const entry = { bytes: Uint8Array.prototype.slice.call(b, start, end), value };
       if (bucket) bucket.push(entry);
       else this.table.set(h, [entry]);
+      this.last = entry;
       this.entries++;
       this.held += len;
     }
