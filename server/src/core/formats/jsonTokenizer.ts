@@ -46,6 +46,11 @@ export interface JsonSink {
   scalar(value: JScalar, key: string | undefined, line: number, col: number, endCol: number): void;
   /** True while the sink ignores what it is given (string values need not be kept then). */
   readonly discarding?: boolean;
+  /**
+   * Asked right after `open`: true when the sink ignores that container whole. The tokenizer then only
+   * checks its brackets and strings on the way to the matching close (which it still reports).
+   */
+  readonly skipsOpened?: boolean;
 }
 
 export interface JsonError {
@@ -103,6 +108,10 @@ export class JsonTokenizer {
   private esc = 0; // 0 none, 1 after backslash, 2..5 reading \u hex digits
   private uni = 0;
   private started = false;
+  /** Skipping a container the sink ignores: the kinds of its open brackets (1 = array), string state. */
+  private skipKinds: number[] = [];
+  private skipInString = false;
+  private skipEscape = false;
 
   constructor(private readonly sink: JsonSink, opts: TokenizerOptions = {}) {
     this.maxString = opts.maxString ?? 65536;
@@ -147,6 +156,10 @@ export class JsonTokenizer {
       if (chunk.charCodeAt(0) === 0xfeff) i = 1;
     }
     while (i < n && !this.error) {
+      if (this.skipKinds.length > 0) {
+        i = this.skipOn(chunk, i);
+        continue;
+      }
       if (this.tok !== Tok.None) {
         i = this.continueToken(chunk, i);
         continue;
@@ -224,12 +237,55 @@ export class JsonTokenizer {
       this.pendingKey = undefined;
       this.stack.push(isArray ? 1 : 0);
       this.st = isArray ? St.ValueOrEnd : St.KeyOrEnd;
+      if (this.sink.skipsOpened) this.skipKinds.push(isArray ? 1 : 0);
       return i + 1;
     }
     if (c === 34) { this.startToken(Tok.Str, false, col); return i + 1; }
     if (c === 45 || (c >= 48 && c <= 57)) { this.startToken(Tok.Num, false, col); return i; }
     if (c === 116 || c === 102 || c === 110) { this.startToken(Tok.Lit, false, col); return i; }
     this.fail(c === 93 || c === 125 ? 'unexpected closing bracket' : `expected a value, found "${chunk[i]}"`, i);
+    return i;
+  }
+
+  /**
+   * Inside a container the sink ignores: strings (with escapes) and brackets only, lines counted, up to
+   * the bracket that closes it (a mismatched bracket or a broken string is still an error).
+   */
+  private skipOn(s: string, i: number): number {
+    const n = s.length;
+    const kinds = this.skipKinds;
+    while (i < n) {
+      if (this.skipInString) {
+        if (this.skipEscape) { this.skipEscape = false; i++; continue; }
+        let c = s.charCodeAt(i);
+        while (c !== 34 && c !== 92 && c >= 32) {
+          if (++i >= n) return i;
+          c = s.charCodeAt(i);
+        }
+        if (c === 92) { this.skipEscape = true; i++; continue; }
+        if (c < 32) { this.fail(c === 10 ? 'a line break inside a string (the string is not closed)' : 'a control character inside a string', i); return n; }
+        this.skipInString = false;
+        i++;
+        continue;
+      }
+      const c = s.charCodeAt(i);
+      if (c === 34) this.skipInString = true;
+      else if (c === 10) { this.line++; this.lineStart = this.offset + i + 1; }
+      else if (c === 123 || c === 91) {
+        if (this.stack.length + kinds.length > this.maxDepth) { this.fail(`nested deeper than ${this.maxDepth} levels`, i); return n; }
+        kinds.push(c === 91 ? 1 : 0);
+      } else if (c === 125 || c === 93) {
+        const kind = c === 93 ? 1 : 0;
+        if (kinds[kinds.length - 1] !== kind) { this.fail('mismatched closing bracket', i); return n; }
+        kinds.pop();
+        if (kinds.length === 0) {
+          // The skipped container itself closes: back to full tokenizing.
+          this.closeContainer(kind, this.offset + i - this.lineStart, i);
+          return i + 1;
+        }
+      }
+      i++;
+    }
     return i;
   }
 
@@ -410,6 +466,11 @@ export class TreeBuilder implements JsonSink {
 
   get discarding(): boolean {
     return this.skipDepth > 0 || (this.stack.length === 0 && !this.opts.onOuterScalar);
+  }
+
+  /** Right after `open`: this container is skipped whole (a skipped member, or past the node budget). */
+  get skipsOpened(): boolean {
+    return this.skipDepth === 1;
   }
 
   /** Is a record being built (the input stopped inside it if the tokenizer is done)? */
