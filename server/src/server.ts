@@ -357,7 +357,7 @@ connection.onRequest(FrameAtRequest, async (p) => {
   const at = entry && treeOf(entry).frameAtLine(p.line);
   if (!entry || !at) return null;
   const conn = entry.analysis.trace!.connectionById.get(at.connection)!;
-  const list = at.stream === 0 ? treeOf(entry).ownFramesOf(conn) : conn.streams.get(at.stream)!.frames;
+  const list = at.stream === 0 ? conn.ownFrames : conn.streams.get(at.stream)!.frames;
   return { ...at, position: list.indexOf(at.index) };
 });
 connection.onRequest(FindStreamsRequest, async (p) => {

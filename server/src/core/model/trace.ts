@@ -47,6 +47,8 @@ export interface Connection {
   streams: Map<number, Stream>;
   /** GOAWAY frames, in order. */
   goaways: number[];
+  /** The frames on stream 0 (SETTINGS, PING, GOAWAY, connection WINDOW_UPDATE…), in order. */
+  ownFrames: number[];
   /** The log began after the connection preface: early stream states are unknown. */
   joinedMidway: boolean;
   /** Highest stream id seen per initiator, for implicit closing (§5.1.1). */
@@ -124,6 +126,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
       frames: [],
       streams: new Map(),
       goaways: [],
+      ownFrames: [],
       // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
       joinedMidway: !(f.type === FrameType.SETTINGS && (f.flags & 1) === 0),
       maxClientStream: 0,
@@ -142,6 +145,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
   for (const f of frames) {
     if (f.connection !== conn.id) conn = connectionById.get(f.connection)!;
     conn.frames.push(f.index);
+    if (f.streamId === 0) conn.ownFrames.push(f.index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
     let blocks = openBlocks.get(f.connection);

@@ -100,27 +100,18 @@ export class TreeIndex {
     return this.analysis.trace;
   }
 
-  /** Per connection, built on first use: its streams by id and its own (stream 0) frames — each page request is then a slice. */
+  /** Per connection, built on first use: its streams by id — each page request is then a slice. */
   private readonly sortedStreams = new Map<string, Stream[]>();
-  private readonly ownFrames = new Map<string, number[]>();
   private streamsOf(conn: Connection): Stream[] {
     let list = this.sortedStreams.get(conn.id);
     if (!list) this.sortedStreams.set(conn.id, (list = [...conn.streams.values()].sort((a, b) => a.id - b.id)));
-    return list;
-  }
-  ownFramesOf(conn: Connection): number[] {
-    let list = this.ownFrames.get(conn.id);
-    if (!list) {
-      const frames = this.trace!.frames;
-      this.ownFrames.set(conn.id, (list = conn.frames.filter((i) => frames[i]!.streamId === 0)));
-    }
     return list;
   }
 
   connections(): ConnectionItem[] {
     const trace = this.trace;
     if (!trace) return [];
-    return trace.connections.map((c) => connectionItem(trace, c, this.byConnection.get(c.id) ?? [], this.ownFramesOf(c).length));
+    return trace.connections.map((c) => connectionItem(trace, c, this.byConnection.get(c.id) ?? [], c.ownFrames.length));
   }
 
   streams(connection: string, offset: number, limit: number, onlyProblems = false): Page<StreamItem> {
@@ -138,7 +129,7 @@ export class TreeIndex {
     const trace = this.trace;
     const conn = trace?.connectionById.get(connection);
     if (!trace || !conn) return { items: [], total: 0, offset };
-    const ids = stream === 0 ? this.ownFramesOf(conn) : conn.streams.get(stream)?.frames ?? [];
+    const ids = stream === 0 ? conn.ownFrames : conn.streams.get(stream)?.frames ?? [];
     const start = trace.frames[conn.frames[0]!]?.time;
     const items = ids.slice(offset, offset + limit).map((i) => frameItem(trace.frames[i]!, start, this.byFrame.get(i)));
     return { items, total: ids.length, offset };
