@@ -184,7 +184,8 @@ describe('language server over JSON-RPC', () => {
     let bigDone = false;
     const published = diagnosticsFor(bigUri, () => true, 120_000).then(() => { bigDone = true; });
     open(bigUri, big);
-    await new Promise((r) => setTimeout(r, 300));
+    // Long enough for the server to have started on it, short of what its analysis takes.
+    await new Promise((r) => setTimeout(r, 50));
     const line = lineOf(text, 'wrote RST_STREAM stream=13 ');
     const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 40 } });
     assert.ok(h, 'hover answered');
