@@ -12,8 +12,13 @@ export interface CachedAnalysis {
   uri: string;
   version: number;
   analysis: Analysis;
-  /** Line → frame indices on that line. */
-  framesByLine: Map<number, number[]>;
+  /**
+   * Line → frame indices on that line, built on first use and only when the frames are not in line
+   * order (they are for every format so far: a binary search finds them without an index).
+   */
+  framesByLine?: Map<number, number[]>;
+  /** Are the frames in line order? Checked once, on first use. */
+  framesSorted?: boolean;
   /** Built on the first tree request, then reused for every page. */
   tree?: TreeIndex;
 }
@@ -44,7 +49,7 @@ export class AnalysisCache {
     const hit = this.get(uri, version);
     if (hit) return hit;
     const analysis = analyzeText(text, opts);
-    const entry: CachedAnalysis = { uri, version, analysis, framesByLine: indexFrames(analysis) };
+    const entry: CachedAnalysis = { uri, version, analysis };
     this.store(entry);
     return entry;
   }
@@ -58,7 +63,7 @@ export class AnalysisCache {
     running?.controller.abort();
     const controller = new AbortController();
     const promise = analyzeTextAsync(text, opts, controller.signal).then((analysis) => {
-      const entry: CachedAnalysis = { uri, version, analysis, framesByLine: indexFrames(analysis) };
+      const entry: CachedAnalysis = { uri, version, analysis };
       this.store(entry);
       return entry;
     }).finally(() => {
@@ -97,11 +102,33 @@ export function indexFrames(analysis: Analysis): Map<number, number[]> {
   return framesByLine;
 }
 
+/** Indices of the frames on a line. */
+function framesOnLine(entry: CachedAnalysis, line: number): number[] {
+  const frames = entry.analysis.trace?.frames ?? [];
+  if (entry.framesSorted === undefined) {
+    let sorted = true;
+    for (let i = 1; i < frames.length && sorted; i++) if (frames[i]!.line < frames[i - 1]!.line) sorted = false;
+    entry.framesSorted = sorted;
+  }
+  if (!entry.framesSorted) return (entry.framesByLine ??= indexFrames(entry.analysis)).get(line) ?? [];
+  // The first frame on or after the line, then the run of frames on it.
+  let lo = 0;
+  let hi = frames.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (frames[mid]!.line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let i = lo; i < frames.length && frames[i]!.line === line; i++) out.push(i);
+  return out;
+}
+
 /** The frame under a position: the one on that line whose range contains the character (else the first). */
 export function frameAt(entry: CachedAnalysis, line: number, character: number): FrameRecord | undefined {
-  const idx = entry.framesByLine.get(line);
+  const idx = framesOnLine(entry, line);
   const frames = entry.analysis.trace?.frames;
-  if (!idx || !frames) return undefined;
+  if (idx.length === 0 || !frames) return undefined;
   for (const i of idx) {
     const f = frames[i]!;
     if (character >= f.startChar && character <= f.endChar) return f;

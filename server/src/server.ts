@@ -17,7 +17,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisCache, indexFrames, treeOf, type CachedAnalysis } from './analysisCache.ts';
+import { AnalysisCache, treeOf, type CachedAnalysis } from './analysisCache.ts';
 import { analyzeStream, AnalysisCancelled } from './core/stream.ts';
 import type { AnalyzeOptions } from './core/analyze.ts';
 import { openLogFile } from './fileSource.ts';
@@ -322,7 +322,7 @@ connection.onRequest(AnalyseFileRequest, async (p, token) => {
         }
       },
     });
-    const entry: CachedAnalysis = { uri: p.uri, version: -1, analysis, framesByLine: indexFrames(analysis) };
+    const entry: CachedAnalysis = { uri: p.uri, version: -1, analysis };
     diskAnalyses.delete(p.uri);
     diskAnalyses.set(p.uri, entry);
     // Bounded: a few big analyses at most stay in memory.
