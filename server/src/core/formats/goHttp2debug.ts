@@ -192,6 +192,36 @@ class HeaderFieldTable {
   }
 }
 
+/**
+ * Header lists repeat too (every request of a load test carries the same fields): a frame's list is
+ * grown field by field along a trie of shared, frozen lists instead of one array per frame. Past the
+ * bound, lists are plain arrays of their own (copied before they are grown).
+ */
+class HeaderListTable {
+  private readonly nodes = new Map<readonly HeaderField[], Map<HeaderField, HeaderField[]>>();
+  private static readonly EMPTY: HeaderField[] = Object.freeze([]) as unknown as HeaderField[];
+  constructor(private readonly max = 200_000) {}
+  /** `list` + `field`: the shared list when there is one, else an own array. */
+  add(list: HeaderField[] | undefined, field: HeaderField): HeaderField[] {
+    const from = list ?? HeaderListTable.EMPTY;
+    let children = this.nodes.get(from);
+    if (children === undefined && from === HeaderListTable.EMPTY) this.nodes.set(from, (children = new Map()));
+    if (children === undefined) {
+      // An own list (the table was full when it was made): grow it in place.
+      if (Object.isFrozen(from)) return [...from, field];
+      from.push(field);
+      return from;
+    }
+    const hit = children.get(field);
+    if (hit !== undefined) return hit;
+    if (this.nodes.size >= this.max) return [...from, field];
+    const next = Object.freeze([...from, field]) as unknown as HeaderField[];
+    children.set(field, next);
+    this.nodes.set(next, new Map());
+    return next;
+  }
+}
+
 /** A message of `http2: …` after the tag, plus where it starts on the line. */
 interface Http2Message {
   text: string;
@@ -411,8 +441,8 @@ export function createGoHttp2debugParser(): LineParser {
   let lastRead: FrameEvent | undefined;
   let lastReadSummary = '';
   let lastHeaderFrame: FrameEvent | undefined;
-  let pendingRequestHeaders: HeaderField[] = [];
-  let pendingResponseHeaders: HeaderField[] = [];
+  let pendingRequestHeaders: HeaderField[] | undefined;
+  let pendingResponseHeaders: HeaderField[] | undefined;
   /** `Transport creating client conn` / `server connection from` lines waiting for their Framer, in order. */
   const pendingConns: Array<{ role: 'client' | 'server'; peer: string; line: number; clientConn?: string }> = [];
   const clientConnToFramer = new Map<string, string>();
@@ -462,6 +492,7 @@ export function createGoHttp2debugParser(): LineParser {
   };
 
   const fields = new HeaderFieldTable();
+  const lists = new HeaderListTable();
   const onLine = (line: string, lineNo: number): void => {
     const msg = findHttp2Message(line);
     if (!msg) return;
@@ -484,10 +515,10 @@ export function createGoHttp2debugParser(): LineParser {
       applySuffix(ev, sum.rest);
       if (ev.type === FrameType.HEADERS && direction === 'sent') {
         // Fields logged as "encoding header" before the write belong to this frame.
-        const pending = pendingRequestHeaders.length ? pendingRequestHeaders : pendingResponseHeaders;
-        if (pending.length) ev.headers = pending;
-        pendingRequestHeaders = [];
-        pendingResponseHeaders = [];
+        const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
+        if (pending?.length) ev.headers = pending;
+        pendingRequestHeaders = undefined;
+        pendingResponseHeaders = undefined;
       }
       if (direction === 'received') {
         lastRead = ev;
@@ -501,17 +532,17 @@ export function createGoHttp2debugParser(): LineParser {
     }
     if (m.startsWith('decoded hpack field ')) {
       const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0), fields);
-      if (f && lastHeaderFrame) (lastHeaderFrame.headers ??= []).push(f);
+      if (f && lastHeaderFrame) lastHeaderFrame.headers = lists.add(lastHeaderFrame.headers, f);
       return;
     }
     if (m.startsWith('Transport encoding header ')) {
       const f = parseHeaderField(m, 26, fields);
-      if (f) pendingRequestHeaders.push(f);
+      if (f) pendingRequestHeaders = lists.add(pendingRequestHeaders, f);
       return;
     }
     if (m.startsWith('server encoding header ')) {
       const f = parseHeaderField(m, 23, fields);
-      if (f) pendingResponseHeaders.push(f);
+      if (f) pendingResponseHeaders = lists.add(pendingResponseHeaders, f);
       return;
     }
     const echo = m.startsWith('Transport received ') ? 'client' : m.startsWith('server read frame ') ? 'server' : undefined;
@@ -689,10 +720,10 @@ export function createGoHttp2debugParser(): LineParser {
         applySuffix(ev, latin1(b, rest, e));
       }
       if (type === FrameType.HEADERS && direction === 'sent') {
-        const pending = pendingRequestHeaders.length ? pendingRequestHeaders : pendingResponseHeaders;
-        if (pending.length) ev.headers = pending;
-        pendingRequestHeaders = [];
-        pendingResponseHeaders = [];
+        const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
+        if (pending?.length) ev.headers = pending;
+        pendingRequestHeaders = undefined;
+        pendingResponseHeaders = undefined;
       }
       if (direction === 'received') {
         lastRead = ev;
@@ -718,8 +749,9 @@ export function createGoHttp2debugParser(): LineParser {
       }
       if (h !== undefined) {
         lastHeaderLine = h;
-        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame) (lastHeaderFrame.headers ??= []).push(h.field); }
-        else (h.kind === HeaderLineKind.ServerEncoding ? pendingResponseHeaders : pendingRequestHeaders).push(h.field);
+        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame) lastHeaderFrame.headers = lists.add(lastHeaderFrame.headers, h.field); }
+        else if (h.kind === HeaderLineKind.ServerEncoding) pendingResponseHeaders = lists.add(pendingResponseHeaders, h.field);
+        else pendingRequestHeaders = lists.add(pendingRequestHeaders, h.field);
         return;
       }
     }
