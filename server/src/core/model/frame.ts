@@ -126,8 +126,20 @@ export function isAck(frame: Pick<FrameEvent, 'type' | 'flags'>): boolean {
   return (frame.type === FrameType.PING || frame.type === FrameType.SETTINGS) && (frame.flags & Flag.ACK) !== 0;
 }
 
+/** RFC 9113's names of types 0x0–0x9, as Go prints them. */
+const CORE_TYPE_NAMES: readonly string[] = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
+
+/** The stream states a frame record can carry (model/streamState.ts StreamState), by code; 0 = none. */
+type StreamStateName = 'idle' | 'reserved (local)' | 'reserved (remote)' | 'open' | 'half-closed (local)' | 'half-closed (remote)' | 'closed' | 'unknown';
+const STATES: ReadonlyArray<StreamStateName | undefined> = [undefined, 'idle', 'reserved (local)', 'reserved (remote)', 'open', 'half-closed (local)', 'half-closed (remote)', 'closed', 'unknown'];
+const STATE_CODES = new Map(STATES.map((s, i) => [s, i]));
+function stateCode(v: StreamStateName | undefined): number {
+  return STATE_CODES.get(v) ?? 0;
+}
+
 /** The fields only some frame types have: kept aside so that a DATA or HEADERS frame does not pay for them. */
 interface FrameExtras {
+  typeName?: string;
   errorCode?: number;
   lastStreamId?: number;
   debugData?: string;
@@ -149,16 +161,16 @@ export class FrameSlot implements FrameEvent {
   dataPreview: string | undefined;
   headers: HeaderField[] | undefined;
   index: number;
-  stateBefore: string | undefined;
-  stateAfter: string | undefined;
+  /** Type + 1 (9 bits), flags (8), received (1), stateBefore (4), stateAfter (4): one small integer, not five fields. */
+  private bits: number;
   private x: FrameExtras | undefined;
 
   constructor(
     public connection: string,
-    public direction: Direction,
-    public type: number,
-    public typeName: string,
-    public flags: number,
+    direction: Direction,
+    type: number,
+    typeName: string,
+    flags: number,
     public streamId: number,
     public length: number,
     public line: number,
@@ -169,10 +181,20 @@ export class FrameSlot implements FrameEvent {
     this.dataPreview = undefined;
     this.headers = undefined;
     this.index = 0;
-    this.stateBefore = undefined;
-    this.stateAfter = undefined;
     this.x = undefined;
+    this.bits = ((type + 1) & 0x1ff) | ((flags & 0xff) << 9) | (direction === 'received' ? 1 << 17 : 0);
+    // A name other than the one RFC 9113 gives the type (`UNKNOWN_FRAME_TYPE_12`, ``) is kept as printed.
+    if (CORE_TYPE_NAMES[type] !== typeName) this.x = { typeName };
   }
+
+  get type(): number { return (this.bits & 0x1ff) - 1; }
+  get flags(): number { return (this.bits >>> 9) & 0xff; }
+  get direction(): Direction { return (this.bits & (1 << 17)) !== 0 ? 'received' : 'sent'; }
+  get typeName(): string { return this.x?.typeName ?? CORE_TYPE_NAMES[this.type]!; }
+  get stateBefore(): StreamStateName | undefined { return STATES[(this.bits >>> 18) & 0xf]; }
+  set stateBefore(v: StreamStateName | undefined) { this.bits = (this.bits & ~(0xf << 18)) | (stateCode(v) << 18); }
+  get stateAfter(): StreamStateName | undefined { return STATES[(this.bits >>> 22) & 0xf]; }
+  set stateAfter(v: StreamStateName | undefined) { this.bits = (this.bits & ~(0xf << 22)) | (stateCode(v) << 22); }
 
   get errorCode(): number | undefined { return this.x?.errorCode; }
   set errorCode(v: number | undefined) { (this.x ??= {}).errorCode = v; }
