@@ -380,7 +380,6 @@ const P_SERVER_ENC = ascii('server encoding header ');
 const P_TRANSPORT_ENC = ascii('Transport encoding header ');
 const P_SERVER_READ = ascii('server read frame ');
 const P_TRANSPORT_RECV = ascii('Transport received ');
-const P_EQ = ascii(' = ');
 const P_MSG = ascii('msg="');
 
 /** Index after the closing quote of the Go-quoted string at `q`, or -1 (the decoder's `end`). */
@@ -584,8 +583,6 @@ export function createGoHttp2debugParser(): LineParser {
   const pointers = new ByteInterner(latin1, 4096, 1 << 16);
   const typeNames = new ByteInterner(latin1, 256, 1 << 12);
   const flagTexts = new ByteInterner(latin1, 1024, 1 << 14);
-  // Keyed on the raw `"name" = "value"` bytes: a repeated field costs a hash and a compare.
-  const headerFields = new ByteInterner<HeaderField | undefined>((b, s, e) => parseHeaderField(latin1(b, s, e), 0, fields), 65_536, 16 << 20);
   const previews = new ByteInterner((b, s, e) => bytesToText(decodeGoQuoted(latin1(b, s, e), 0, MAX_PREVIEW).bytes));
   const timePrefix = new Uint8Array(19);
   let timeBase: number | undefined;
@@ -618,27 +615,21 @@ export function createGoHttp2debugParser(): LineParser {
     return ms;
   };
 
-  /** `"name" = "value"` at `q` → a field, or undefined (the string path decides then). */
-  const fieldAt = (b: Buffer, q: number, e: number): HeaderField | undefined => {
-    const nameEnd = quotedEnd(b, q, e);
-    if (nameEnd < 0 || !matchAt(b, nameEnd, e, P_EQ)) return undefined;
-    const valueEnd = quotedEnd(b, nameEnd + 3, e);
-    if (valueEnd < 0) return undefined;
-    return headerFields.get(b, q, valueEnd);
-  };
-
-  /** A header line's message (`decoded hpack field …`, `server|Transport encoding header …`) → what it adds, or undefined. */
+  /**
+   * A header line's message (`decoded hpack field …`, `server|Transport encoding header …`; the caller
+   * has matched the prefix) → what it adds, or undefined (the string path decides then). Made once
+   * per distinct message: the field itself is parsed as text, like the string path does.
+   */
   const headerLines = new ByteInterner<HeaderLine | undefined>((b, m, e) => {
     let kind: HeaderLineKind;
     let q: number;
-    if (matchAt(b, m, e, P_DECODED)) {
+    if (b[m] === 100 /* d */) {
       kind = HeaderLineKind.Decoded;
       q = m + P_DECODED.length;
       if (matchAt(b, q, e, P_HEADER_FIELD)) q += P_HEADER_FIELD.length;
-    } else if (matchAt(b, m, e, P_SERVER_ENC)) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
-    else if (matchAt(b, m, e, P_TRANSPORT_ENC)) { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
-    else return undefined;
-    const field = fieldAt(b, q, e);
+    } else if (b[m] === 115 /* s */) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
+    else { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
+    const field = parseHeaderField(latin1(b, q, e), 0, fields);
     return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined } : undefined;
   }, 65_536, 16 << 20);
   let lastHeaderLine: HeaderLine | undefined;
