@@ -3,6 +3,8 @@
  * anchored to the place in the source it came from.
  */
 
+import type { StreamState, Violation } from './streamState.ts';
+
 /** Who logged the frame: the endpoint whose log this is. `sent` = it wrote the frame. */
 export type Direction = 'sent' | 'received';
 
@@ -129,26 +131,15 @@ export function isAck(frame: Pick<FrameEvent, 'type' | 'flags'>): boolean {
 /** RFC 9113's names of types 0x0–0x9, as Go prints them. */
 const CORE_TYPE_NAMES: readonly string[] = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
 
-/** The stream states a frame record can carry (model/streamState.ts StreamState), by code; 0 = none. */
-type StreamStateName = 'idle' | 'reserved (local)' | 'reserved (remote)' | 'open' | 'half-closed (local)' | 'half-closed (remote)' | 'closed' | 'unknown';
-const STATES: ReadonlyArray<StreamStateName | undefined> = [undefined, 'idle', 'reserved (local)', 'reserved (remote)', 'open', 'half-closed (local)', 'half-closed (remote)', 'closed', 'unknown'];
+/** The stream states a frame record can carry, by code; 0 = none. */
+const STATES: ReadonlyArray<StreamState | undefined> = [undefined, 'idle', 'reserved (local)', 'reserved (remote)', 'open', 'half-closed (local)', 'half-closed (remote)', 'closed', 'unknown'];
 const STATE_CODES = new Map(STATES.map((s, i) => [s, i]));
-function stateCode(v: StreamStateName | undefined): number {
+function stateCode(v: StreamState | undefined): number {
   return STATE_CODES.get(v) ?? 0;
 }
 
 /** The fields only some frame types have: kept aside so that a DATA or HEADERS frame does not pay for them. */
-interface FrameExtras {
-  typeName?: string;
-  errorCode?: number;
-  lastStreamId?: number;
-  debugData?: string;
-  settings?: Array<[string, number]>;
-  increment?: number;
-  pingPayload?: string;
-  dataOmitted?: number;
-  violation?: unknown;
-}
+type FrameExtras = Partial<Pick<FrameEvent, 'typeName' | 'errorCode' | 'lastStreamId' | 'debugData' | 'settings' | 'increment' | 'pingPayload' | 'dataOmitted'>> & { violation?: Violation };
 
 /**
  * A frame with every field it can ever get already in place — the format's fields and the trace's
@@ -191,10 +182,10 @@ export class FrameSlot implements FrameEvent {
   get flags(): number { return (this.bits >>> 9) & 0xff; }
   get direction(): Direction { return (this.bits & (1 << 17)) !== 0 ? 'received' : 'sent'; }
   get typeName(): string { return this.x?.typeName ?? CORE_TYPE_NAMES[this.type]!; }
-  get stateBefore(): StreamStateName | undefined { return STATES[(this.bits >>> 18) & 0xf]; }
-  set stateBefore(v: StreamStateName | undefined) { this.bits = (this.bits & ~(0xf << 18)) | (stateCode(v) << 18); }
-  get stateAfter(): StreamStateName | undefined { return STATES[(this.bits >>> 22) & 0xf]; }
-  set stateAfter(v: StreamStateName | undefined) { this.bits = (this.bits & ~(0xf << 22)) | (stateCode(v) << 22); }
+  get stateBefore(): StreamState | undefined { return STATES[(this.bits >>> 18) & 0xf]; }
+  set stateBefore(v: StreamState | undefined) { this.bits = (this.bits & ~(0xf << 18)) | (stateCode(v) << 18); }
+  get stateAfter(): StreamState | undefined { return STATES[(this.bits >>> 22) & 0xf]; }
+  set stateAfter(v: StreamState | undefined) { this.bits = (this.bits & ~(0xf << 22)) | (stateCode(v) << 22); }
 
   get errorCode(): number | undefined { return this.x?.errorCode; }
   set errorCode(v: number | undefined) { (this.x ??= {}).errorCode = v; }
@@ -210,6 +201,6 @@ export class FrameSlot implements FrameEvent {
   set pingPayload(v: string | undefined) { (this.x ??= {}).pingPayload = v; }
   get dataOmitted(): number | undefined { return this.x?.dataOmitted; }
   set dataOmitted(v: number | undefined) { (this.x ??= {}).dataOmitted = v; }
-  get violation(): unknown { return this.x?.violation; }
-  set violation(v: unknown) { (this.x ??= {}).violation = v; }
+  get violation(): Violation | undefined { return this.x?.violation; }
+  set violation(v: Violation | undefined) { (this.x ??= {}).violation = v; }
 }
