@@ -9,20 +9,19 @@ import { detectText } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { AnalysisCancelled } from './stream.ts';
 
-/** Characters parsed between two yields (a few milliseconds of work). */
-const SLICE_CHARS = 1 << 20;
-const SLICE_BYTES = 1 << 20;
+/** Characters (bytes, once encoded) parsed between two yields: a few milliseconds of work. */
+const SLICE = 1 << 20;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function analyzeTextAsync(text: string, opts: AnalyzeOptions = {}, signal?: AbortSignal): Promise<Analysis> {
   const detected = detectText(text, opts.format);
   // Small inputs, and formats without an incremental parser, are analysed in one go.
-  if ('error' in detected || detected.format !== GO_FORMAT || text.length <= SLICE_CHARS) return analyzeText(text, opts);
+  if ('error' in detected || detected.format !== GO_FORMAT || text.length <= SLICE) return analyzeText(text, opts);
   const feeder = new GoByteFeeder();
   const bytes = Buffer.from(text, 'utf8');
-  for (let start = 0; start < bytes.length; start += SLICE_BYTES) {
-    feeder.write(bytes.subarray(start, Math.min(bytes.length, start + SLICE_BYTES)));
+  for (let start = 0; start < bytes.length; start += SLICE) {
+    feeder.write(bytes.subarray(start, Math.min(bytes.length, start + SLICE)));
     await yieldToEventLoop();
     if (signal?.aborted) throw new AnalysisCancelled();
   }
