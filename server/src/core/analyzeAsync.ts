@@ -25,5 +25,8 @@ export async function analyzeTextAsync(text: string, opts: AnalyzeOptions = {}, 
     await yieldToEventLoop();
     if (signal?.aborted) throw new AnalysisCancelled();
   }
-  return analyzeParsed(feeder.finish(), opts);
+  const parsed = feeder.finish();
+  // What sniffing found out (e.g. the file mixes formats) reaches the notes, as in analyzeText.
+  parsed.notes.unshift(...(detected.notes ?? []));
+  return analyzeParsed(parsed, opts);
 }

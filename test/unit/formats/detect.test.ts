@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { analyzeTextAsync } from '../../../server/src/core/analyzeAsync.ts';
 import { analyzeText } from '../../../server/src/core/analyze.ts';
 import { FORMATS, detectBytes, detectText, frameLineCounts } from '../../../server/src/core/formats/detect.ts';
 import { TEXT_PARSERS, CHUNK_PARSERS } from '../../../server/src/core/formats/registry.ts';
@@ -70,6 +71,16 @@ describe('format detection by content', () => {
     assert.match(d.notes![0]!, /mixes log formats/);
     assert.match(d.notes![0]!, /--format/);
     const a = analyzeText(mixed);
+    assert.ok(a.notes.some((n) => /mixes log formats/.test(n)), a.notes.join(' | '));
+  });
+
+  it('mixed formats in a document big enough to be analysed in slices: the note reaches the analysis too', async () => {
+    const go = fixture('tshark/tls-hold/client.log');
+    const ng = fixture('nghttp/nghttp-v-fetch-assets.log').split('\n').slice(0, 40).join('\n');
+    const mixed = `${go}\n${ng}\n${go.repeat(Math.ceil((1.5 * 1048576) / go.length))}`;
+    const d = detectText(mixed);
+    assert.ok('format' in d && d.format === 'go-http2debug' && d.notes?.length, JSON.stringify(d).slice(0, 200));
+    const a = await analyzeTextAsync(mixed);
     assert.ok(a.notes.some((n) => /mixes log formats/.test(n)), a.notes.join(' | '));
   });
 
