@@ -105,51 +105,53 @@ export function buildTrace(parsed: ParsedLog): Trace {
   // connection's frames: only those connections' frames are gathered for that.
   const unknownRole = new Map<string, FrameRecord[]>();
   let lastId: string | undefined;
+  let gathering: FrameRecord[] | undefined;
   for (let index = 0; index < frames.length; index++) {
     const f = frames[index]!;
     f.index = index;
-    if (f.connection === lastId) {
-      unknownRole.get(lastId)?.push(f);
-      continue;
+    if (f.connection !== lastId) {
+      const id = (lastId = f.connection);
+      if (!connectionById.has(id)) {
+        const info = parsed.connections.get(id) ?? { id };
+        const conn: Connection = {
+          id,
+          role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
+          info,
+          frames: [],
+          streams: new Map(),
+          goaways: [],
+          ownFrames: [],
+          // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
+          joinedMidway: !(f.type === FrameType.SETTINGS && (f.flags & 1) === 0),
+          maxClientStream: 0,
+          maxServerStream: 0,
+        };
+        if (info.peer) conn.peer = info.peer;
+        if (conn.role === 'unknown') unknownRole.set(id, []);
+        connections.push(conn);
+        connectionById.set(id, conn);
+      }
+      gathering = unknownRole.get(id);
     }
-    lastId = f.connection;
-    if (connectionById.has(f.connection)) {
-      unknownRole.get(f.connection)?.push(f);
-      continue;
-    }
-    const id = f.connection;
-    const info = parsed.connections.get(id) ?? { id };
-    const conn: Connection = {
-      id,
-      role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
-      info,
-      frames: [],
-      streams: new Map(),
-      goaways: [],
-      ownFrames: [],
-      // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
-      joinedMidway: !(f.type === FrameType.SETTINGS && (f.flags & 1) === 0),
-      maxClientStream: 0,
-      maxServerStream: 0,
-    };
-    if (info.peer) conn.peer = info.peer;
-    if (conn.role === 'unknown') unknownRole.set(id, [f]);
-    connections.push(conn);
-    connectionById.set(id, conn);
+    gathering?.push(f);
   }
   for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(list);
 
   /** Per connection and direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
   const openBlocks = new Map<string, { sent?: number; received?: number }>();
-  let conn = connections[0]!;
+  let conn: Connection | undefined;
+  let blocks: { sent?: number; received?: number } = {};
   for (const f of frames) {
-    if (f.connection !== conn.id) conn = connectionById.get(f.connection)!;
+    if (conn === undefined || f.connection !== conn.id) {
+      conn = connectionById.get(f.connection)!;
+      let b = openBlocks.get(conn.id);
+      if (!b) openBlocks.set(conn.id, (b = {}));
+      blocks = b;
+    }
     conn.frames.push(f.index);
     if (f.streamId === 0) conn.ownFrames.push(f.index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
-    let blocks = openBlocks.get(f.connection);
-    if (!blocks) openBlocks.set(f.connection, (blocks = {}));
     const openBlock = blocks[f.direction];
     if (f.type === FrameType.CONTINUATION) {
       if (openBlock === f.streamId) {
