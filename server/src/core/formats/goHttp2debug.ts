@@ -492,6 +492,31 @@ export function createGoHttp2debugParser(): LineParser {
 
   const fields = new HeaderFieldTable();
   const lists = new HeaderListTable();
+  /**
+   * A Framer line's frame joins the log (both paths): the "encoding header" fields logged before a
+   * written HEADERS are its fields; a frame read becomes the one later hpack lines and echo lines
+   * refer to. Returns, for a frame read, whether its echo line can still teach the connection's
+   * role (then the caller keeps the summary text to compare); undefined for a frame written.
+   */
+  const addFrame = (ev: FrameEvent): boolean | undefined => {
+    frames.push(ev);
+    if (ev.direction === 'sent') {
+      if (ev.type === FrameType.HEADERS) {
+        const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
+        if (pending?.length) ev.headers = pending;
+        pendingRequestHeaders = undefined;
+        pendingResponseHeaders = undefined;
+      }
+      return undefined;
+    }
+    lastRead = ev;
+    if (ev.type === FrameType.HEADERS || ev.type === FrameType.PUSH_PROMISE) lastHeaderFrame = ev;
+    // Fields decoded from a CONTINUATION belong to the field block its HEADERS/PUSH_PROMISE opened.
+    else if (ev.type === FrameType.CONTINUATION && (lastHeaderFrame?.connection !== ev.connection || lastHeaderFrame.streamId !== ev.streamId)) lastHeaderFrame = ev;
+    const c = connections.get(ev.connection);
+    return c !== undefined && !c.role;
+  };
+
   const onLine = (line: string, lineNo: number): void => {
     const msg = findHttp2Message(line);
     if (!msg) return;
@@ -512,21 +537,8 @@ export function createGoHttp2debugParser(): LineParser {
       // A GOAWAY does not end the Framer: streams finish after it, and a flooding peer keeps writing.
       const ev: FrameEvent = new FrameSlot(key, direction, sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time);
       applySuffix(ev, sum.rest);
-      if (ev.type === FrameType.HEADERS && direction === 'sent') {
-        // Fields logged as "encoding header" before the write belong to this frame.
-        const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
-        if (pending?.length) ev.headers = pending;
-        pendingRequestHeaders = undefined;
-        pendingResponseHeaders = undefined;
-      }
-      if (direction === 'received') {
-        lastRead = ev;
-        lastReadSummary = m.slice(i);
-        if (ev.type === FrameType.HEADERS || ev.type === FrameType.PUSH_PROMISE) lastHeaderFrame = ev;
-        // Fields decoded from a CONTINUATION belong to the field block its HEADERS/PUSH_PROMISE opened.
-        else if (ev.type === FrameType.CONTINUATION && (lastHeaderFrame?.connection !== ev.connection || lastHeaderFrame.streamId !== ev.streamId)) lastHeaderFrame = ev;
-      }
-      frames.push(ev);
+      const echoMatters = addFrame(ev);
+      if (echoMatters !== undefined) lastReadSummary = echoMatters ? m.slice(i) : '';
       return;
     }
     if (m.startsWith('decoded hpack field ')) {
@@ -710,21 +722,8 @@ export function createGoHttp2debugParser(): LineParser {
       } else if (type === FrameType.RST_STREAM || type === FrameType.SETTINGS || type === FrameType.PING || type === FrameType.GOAWAY) {
         applySuffix(ev, latin1(b, rest, e));
       }
-      if (type === FrameType.HEADERS && direction === 'sent') {
-        const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
-        if (pending?.length) ev.headers = pending;
-        pendingRequestHeaders = undefined;
-        pendingResponseHeaders = undefined;
-      }
-      if (direction === 'received') {
-        lastRead = ev;
-        // Only an echo line of a connection whose role is still unknown compares against it.
-        const c = connections.get(key);
-        lastReadSummary = c && !c.role ? latin1(b, summaryStart, e) : '';
-        if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) lastHeaderFrame = ev;
-        else if (type === FrameType.CONTINUATION && (lastHeaderFrame?.connection !== key || lastHeaderFrame.streamId !== streamId)) lastHeaderFrame = ev;
-      }
-      frames.push(ev);
+      const echoMatters = addFrame(ev);
+      if (echoMatters !== undefined) lastReadSummary = echoMatters ? latin1(b, summaryStart, e) : '';
       return;
     }
     if (c0 === 100 /* d */ || c0 === 115 /* s */ || c0 === 84 /* T */) {
