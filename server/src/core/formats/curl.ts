@@ -18,7 +18,7 @@ import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../mode
 import { FrameType, frameTypeName } from '../model/frame.ts';
 import { errorCodeByName, frameTypeCode } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
-import { LineSplitter, headersLengthLowerBound, parseAll } from './incremental.ts';
+import { lineChunkParser, headersLengthLowerBound, parseAll } from './incremental.ts';
 import { detach, parseUint } from './jsonTokenizer.ts';
 
 export const CURL_FORMAT = 'curl-verbose';
@@ -267,51 +267,46 @@ export function createCurlParser(): ChunkParser {
     if (star > 0 && s.includes('--:--:--')) onInfo(s.slice(star + 2).trimEnd(), lineNo, off + star, raw.length, time);
   };
 
-  const lines = new LineSplitter(onLine);
-  return {
-    write: (chunk) => lines.write(chunk),
-    finish(): ParsedLog {
-      const lineCount = lines.end();
-      const notes: string[] = [];
-      const streams = [...new Set(requestsSeen)];
-      const streamText = streams.length ? ` It shows ${streams.length} request(s) on stream(s) ${streams.slice(0, 12).join(', ')}${streams.length > 12 ? ', …' : ''}.` : '';
-      const how = 'For frames run curl 8.3 or later with -v --trace-config http/2 (or --trace-config all), e.g. curl -v --trace-config http/2 --http2 URL 2> curl.log.';
-      let out: FrameEvent[] = frames;
-      if (frameLines > 0) {
-        // The header lines name the fields of the first HEADERS frame of each side of a stream.
-        const taken = new Set<FrameEvent>();
-        for (const r of rebuilt) {
-          if (r.type !== FrameType.HEADERS || !r.headers) continue;
-          const f = frames.find((x) => !taken.has(x) && x.type === FrameType.HEADERS && x.direction === r.direction && x.streamId === r.streamId && x.connection === r.connection);
-          if (f) { f.headers = r.headers; taken.add(f); }
-        }
+  return lineChunkParser(onLine, (lineCount): ParsedLog => {
+    const notes: string[] = [];
+    const streams = [...new Set(requestsSeen)];
+    const streamText = streams.length ? ` It shows ${streams.length} request(s) on stream(s) ${streams.slice(0, 12).join(', ')}${streams.length > 12 ? ', …' : ''}.` : '';
+    const how = 'For frames run curl 8.3 or later with -v --trace-config http/2 (or --trace-config all), e.g. curl -v --trace-config http/2 --http2 URL 2> curl.log.';
+    let out: FrameEvent[] = frames;
+    if (frameLines > 0) {
+      // The header lines name the fields of the first HEADERS frame of each side of a stream.
+      const taken = new Set<FrameEvent>();
+      for (const r of rebuilt) {
+        if (r.type !== FrameType.HEADERS || !r.headers) continue;
+        const f = frames.find((x) => !taken.has(x) && x.type === FrameType.HEADERS && x.direction === r.direction && x.streamId === r.streamId && x.connection === r.connection);
+        if (f) { f.headers = r.headers; taken.add(f); }
       }
-      if (frameLines === 0) {
-        if (traceAscii) {
-          out = [];
-          notes.push(`This curl --trace-ascii/--trace output has no HTTP/2 frame information (curl traces headers and bodies, not frames).${streamText} ${how}`);
-        } else if (rebuilt.length) {
-          out = rebuilt;
-          notes.push(`This curl -v log has no frame lines: h2lens rebuilt one HEADERS per request and per response from curl's header lines (payload lengths unknown: shown as a lower bound of one byte per field; DATA, SETTINGS, PING and WINDOW_UPDATE frames are not in the log). ${how}`);
-          if (assumedResets) notes.push(`curl's "stream N was not closed cleanly" does not say who reset the stream: ${assumedResets} such reset(s) are shown as received from the server (curl ≥ 8.19 says "reset by server|curl").`);
-        } else {
-          notes.push(`This curl log has no HTTP/2 frame or request lines. ${how}`);
-        }
+    }
+    if (frameLines === 0) {
+      if (traceAscii) {
+        out = [];
+        notes.push(`This curl --trace-ascii/--trace output has no HTTP/2 frame information (curl traces headers and bodies, not frames).${streamText} ${how}`);
+      } else if (rebuilt.length) {
+        out = rebuilt;
+        notes.push(`This curl -v log has no frame lines: h2lens rebuilt one HEADERS per request and per response from curl's header lines (payload lengths unknown: shown as a lower bound of one byte per field; DATA, SETTINGS, PING and WINDOW_UPDATE frames are not in the log). ${how}`);
+        if (assumedResets) notes.push(`curl's "stream N was not closed cleanly" does not say who reset the stream: ${assumedResets} such reset(s) are shown as received from the server (curl ≥ 8.19 says "reset by server|curl").`);
+      } else {
+        notes.push(`This curl log has no HTTP/2 frame or request lines. ${how}`);
       }
-      if (out === rebuilt) {
-        for (const f of rebuilt) if (f.type === FrameType.HEADERS) f.length = headersLengthLowerBound(f.headers?.length);
-        // A request without a body ends its stream with its HEADERS (curl sends GET/HEAD so).
-        for (const f of rebuilt) {
-          if (f.type !== FrameType.HEADERS || f.direction !== 'sent' || !f.headers) continue;
-          const method = f.headers.find((h) => h.name === ':method')?.value;
-          if ((method === 'GET' || method === 'HEAD') && !f.headers.some((h) => h.name === 'content-length')) f.flags |= 0x1;
-        }
+    }
+    if (out === rebuilt) {
+      for (const f of rebuilt) if (f.type === FrameType.HEADERS) f.length = headersLengthLowerBound(f.headers?.length);
+      // A request without a body ends its stream with its HEADERS (curl sends GET/HEAD so).
+      for (const f of rebuilt) {
+        if (f.type !== FrameType.HEADERS || f.direction !== 'sent' || !f.headers) continue;
+        const method = f.headers.find((h) => h.name === ':method')?.value;
+        if ((method === 'GET' || method === 'HEAD') && !f.headers.some((h) => h.name === 'content-length')) f.flags |= 0x1;
       }
-      const used = new Set(out.map((f) => f.connection));
-      for (const id of [...connections.keys()]) if (!used.has(id)) connections.delete(id);
-      return { format: CURL_FORMAT, frames: out, connections, lineCount, notes };
-    },
-  };
+    }
+    const used = new Set(out.map((f) => f.connection));
+    for (const id of [...connections.keys()]) if (!used.has(id)) connections.delete(id);
+    return { format: CURL_FORMAT, frames: out, connections, lineCount, notes };
+  });
 }
 
 export function parseCurl(text: string): ParsedLog {

@@ -17,7 +17,7 @@ import type { ConnectionInfo, FrameEvent, ParsedLog } from '../model/frame.ts';
 import { FrameType, frameTypeName } from '../model/frame.ts';
 import { frameTypeCode } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
-import { LineSplitter, parseAll } from './incremental.ts';
+import { lineChunkParser, parseAll } from './incremental.ts';
 import { parseUint } from './jsonTokenizer.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
 
@@ -139,15 +139,10 @@ export function createEnvoyParser(): ChunkParser {
     else if (msg.startsWith('sent reset code=')) code(FrameType.RST_STREAM);
   };
 
-  const lines = new LineSplitter(onLine);
-  return {
-    write: (chunk) => lines.write(chunk),
-    finish(): ParsedLog {
-      const lineCount = lines.end();
-      const notes = frames.length ? ['Envoy\'s codec trace has frame headers only: no header fields, SETTINGS values, PING payloads or window increments; no flags of the DATA frames Envoy sends (END_STREAM unknown); error codes of RST_STREAM/GOAWAY only from its debug lines. Which side Envoy is on a connection (downstream server or upstream client) is inferred from who sends requests.'] : [];
-      return { format: ENVOY_FORMAT, frames, connections, lineCount, notes };
-    },
-  };
+  return lineChunkParser(onLine, (lineCount): ParsedLog => {
+    const notes = frames.length ? ['Envoy\'s codec trace has frame headers only: no header fields, SETTINGS values, PING payloads or window increments; no flags of the DATA frames Envoy sends (END_STREAM unknown); error codes of RST_STREAM/GOAWAY only from its debug lines. Which side Envoy is on a connection (downstream server or upstream client) is inferred from who sends requests.'] : [];
+    return { format: ENVOY_FORMAT, frames, connections, lineCount, notes };
+  });
 }
 
 export function parseEnvoy(text: string): ParsedLog {

@@ -14,6 +14,12 @@ export function parseAll(parser: ChunkParser, text: string): ParsedLog {
   return parser.finish();
 }
 
+/** A line-based format as a chunk parser: `onLine` for every line, `finish(lineCount)` at the end. */
+export function lineChunkParser(onLine: (line: string, lineNo: number) => void, finish: (lineCount: number) => ParsedLog): ChunkParser {
+  const lines = new LineSplitter(onLine);
+  return { write: (chunk) => lines.write(chunk), finish: () => finish(lines.end()) };
+}
+
 /**
  * Line-based formats: splits the pieces into lines (`\n` / `\r\n`), keeping at most one partial
  * line between pieces, and feeds them with their 0-based numbers.

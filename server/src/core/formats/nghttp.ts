@@ -16,7 +16,7 @@ import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../mode
 import { FrameType, frameTypeName } from '../model/frame.ts';
 import { frameTypeCode } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
-import { LineSplitter, parseAll, stripAnsi } from './incremental.ts';
+import { lineChunkParser, parseAll, stripAnsi } from './incremental.ts';
 import { detach, parseUint } from './jsonTokenizer.ts';
 
 export const NGHTTP_FORMAT = 'nghttp-verbose';
@@ -227,16 +227,11 @@ export function createNghttpParser(): ChunkParser {
     current = f;
   };
 
-  const lines = new LineSplitter(onLine);
-  return {
-    write: (chunk) => lines.write(chunk),
-    finish(): ParsedLog {
-      const lineCount = lines.end();
-      if (invalid) notes.push(`${invalid} frame(s) were marked [INVALID] by nghttp2 (the peer broke the protocol; see the error after each).`);
-      if (frames.length) notes.push('nghttp/nghttpd times are seconds since the program started, so hovers show them as offsets, not wall-clock times. CONTINUATION frames are not logged (nghttp2 reports each field block as one HEADERS).');
-      return { format: NGHTTP_FORMAT, frames, connections, lineCount, notes };
-    },
-  };
+  return lineChunkParser(onLine, (lineCount): ParsedLog => {
+    if (invalid) notes.push(`${invalid} frame(s) were marked [INVALID] by nghttp2 (the peer broke the protocol; see the error after each).`);
+    if (frames.length) notes.push('nghttp/nghttpd times are seconds since the program started, so hovers show them as offsets, not wall-clock times. CONTINUATION frames are not logged (nghttp2 reports each field block as one HEADERS).');
+    return { format: NGHTTP_FORMAT, frames, connections, lineCount, notes };
+  });
 }
 
 export function parseNghttp(text: string): ParsedLog {

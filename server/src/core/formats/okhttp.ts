@@ -13,7 +13,7 @@ import type { ConnectionInfo, FrameEvent, ParsedLog } from '../model/frame.ts';
 import { FrameType, frameTypeName } from '../model/frame.ts';
 import { flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
-import { LineSplitter, parseAll } from './incremental.ts';
+import { lineChunkParser, parseAll } from './incremental.ts';
 import { parseUint } from './jsonTokenizer.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
 
@@ -94,15 +94,10 @@ export function createOkHttpParser(): ChunkParser {
     frames.push(f);
   };
 
-  const lines = new LineSplitter(onLine);
-  return {
-    write: (chunk) => lines.write(chunk),
-    finish(): ParsedLog {
-      const lineCount = lines.end();
-      const notes = frames.length ? ['OkHttp\'s frame log has the frame header only: no header fields, error codes, SETTINGS values, PING payloads or window increments. Connections are told apart by their preface lines (>> CONNECTION).'] : [];
-      return { format: OKHTTP_FORMAT, frames, connections, lineCount, notes };
-    },
-  };
+  return lineChunkParser(onLine, (lineCount): ParsedLog => {
+    const notes = frames.length ? ['OkHttp\'s frame log has the frame header only: no header fields, error codes, SETTINGS values, PING payloads or window increments. Connections are told apart by their preface lines (>> CONNECTION).'] : [];
+    return { format: OKHTTP_FORMAT, frames, connections, lineCount, notes };
+  });
 }
 
 export function parseOkHttp(text: string): ParsedLog {

@@ -8,7 +8,7 @@ import { CURL_FORMAT, createCurlParser, parseCurl } from './curl.ts';
 import { ENVOY_FORMAT, createEnvoyParser, parseEnvoy } from './envoy.ts';
 import { GO_FORMAT, createGoHttp2debugParser, parseGoHttp2debug } from './goHttp2debug.ts';
 import type { ChunkParser } from './incremental.ts';
-import { LineSplitter } from './incremental.ts';
+import { lineChunkParser } from './incremental.ts';
 import { NETLOG_FORMAT, createNetlogParser, parseNetlog } from './netlog.ts';
 import { NGHTTP_FORMAT, createNghttpParser, parseNghttp } from './nghttp.ts';
 import { NODE_FORMAT, createNodeDebugParser, parseNodeDebug } from './nodeDebug.ts';
@@ -35,8 +35,7 @@ export const TEXT_PARSERS: Record<string, (text: string) => ParsedLog> = {
 /** The Go parser's line interface, as a chunk parser. */
 function goChunkParser(): ChunkParser {
   const p = createGoHttp2debugParser();
-  const lines = new LineSplitter(p.line);
-  return { write: (c) => lines.write(c), finish: () => p.finish(lines.end()) };
+  return lineChunkParser(p.line, p.finish);
 }
 
 export const CHUNK_PARSERS: Record<string, () => ChunkParser> = {

@@ -20,7 +20,7 @@ import type { ConnectionInfo, FrameEvent, ParsedLog } from '../model/frame.ts';
 import { FrameType, frameTypeName } from '../model/frame.ts';
 import { errorCodeByName } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
-import { LineSplitter, headersLengthLowerBound, parseAll, stripAnsi } from './incremental.ts';
+import { lineChunkParser, headersLengthLowerBound, parseAll, stripAnsi } from './incremental.ts';
 import { detach, parseUint } from './jsonTokenizer.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
 
@@ -281,17 +281,12 @@ export function createRustH2Parser(): ChunkParser {
     frames.push(f);
   };
 
-  const lines = new LineSplitter(onLine);
-  return {
-    write: (chunk) => lines.write(chunk),
-    finish(): ParsedLog {
-      const lineCount = lines.end();
-      if (frames.length) {
-        notes.push(`Rust h2 logs no CONTINUATION frames (they are merged into HEADERS) and no connection id: connections are told apart by each one's opening SETTINGS, so connections that run at the same time cannot be separated.${unknownLengths ? ` ${unknownLengths} frame(s) have no logged payload length (HEADERS shown with a 1-byte lower bound, DATA with 0)${sawTrace ? '' : '; RUST_LOG=h2=trace logs the lengths of received frames and sent DATA'}.` : ''}`);
-      }
-      return { format: RUST_H2_FORMAT, frames, connections, lineCount, notes };
-    },
-  };
+  return lineChunkParser(onLine, (lineCount): ParsedLog => {
+    if (frames.length) {
+      notes.push(`Rust h2 logs no CONTINUATION frames (they are merged into HEADERS) and no connection id: connections are told apart by each one's opening SETTINGS, so connections that run at the same time cannot be separated.${unknownLengths ? ` ${unknownLengths} frame(s) have no logged payload length (HEADERS shown with a 1-byte lower bound, DATA with 0)${sawTrace ? '' : '; RUST_LOG=h2=trace logs the lengths of received frames and sent DATA'}.` : ''}`);
+    }
+    return { format: RUST_H2_FORMAT, frames, connections, lineCount, notes };
+  });
 }
 
 export function parseRustH2(text: string): ParsedLog {
