@@ -55,6 +55,21 @@ describe('Go parser: byte path = string reference', () => {
     assert.deepStrictEqual(parseGoHttp2debug(text), reference);
   });
 
+  it('a giant line split over many chunks is joined once and stays one line (hand-made)', () => {
+    const text = `2026/11/24 12:04:39 http2: Framer 0xc0000022a0: wrote DATA stream=1 len=9 data="${'x'.repeat(3_000_000)}"\n2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read RST_STREAM stream=1 len=4 ErrCode=CANCEL\n`;
+    const parsed = inChunks(Buffer.from(text), 4096);
+    assert.deepStrictEqual(parsed, parseGoHttp2debugByLines(text));
+    assert.equal(parsed.lineCount, 2);
+    assert.deepStrictEqual(parsed.frames.map((f) => f.line), [0, 1]);
+  });
+
+  it('encoding lines no frame takes grow one list, not a shared copy per field (hand-made: 100,000 lines)', () => {
+    const line = '2026/11/24 12:04:39 http2: server encoding header "x-a" = "1"\n';
+    const text = line.repeat(100_000) + '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: wrote HEADERS flags=END_HEADERS stream=1 len=9\n';
+    const parsed = parseGoHttp2debug(text);
+    assert.equal(parsed.frames[0]!.headers!.length, 100_000);
+  });
+
   it('fuzzed Go-like lines (hand-made: real line shapes with random edits)', () => {
     const shapes = [
       '2026/11/24 12:04:39 http2: Framer 0xc00013c000: wrote SETTINGS len=30, settings: MAX_FRAME_SIZE=1048576, INITIAL_WINDOW_SIZE=1048576',
@@ -71,6 +86,10 @@ describe('Go parser: byte path = string reference', () => {
       'time=2026-11-24T12:04:39Z level=INFO msg="http2: Framer 0xc0000022a0: wrote PING len=8 ping=\\"\\\\x00\\""',
       '2026/11/24 12:04:39 http2: Transport creating client conn 0xc000102000 to 127.0.0.1:8443',
       '2026/11/24 12:04:39 http2: server connection from 127.0.0.1:59970 on 0xc00011a000',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read PING flags=ACK len=8 ping="\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01"',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read UNKNOWN_FRAME_TYPE_12 flags=0x40 stream=3 len=4',
+      '2026/11/24 12:04:39 http2: Framer 0xC0000022A0: read HEADERS flags=PADDED|PRIORITY|END_HEADERS stream=3 len=12',
+      '2026/11/24 12:04:39 http2: Framer 0x0c00000000022a0: wrote CONTINUATION stream=3 len=12',
     ];
     const edit = fc.tuple(fc.nat(), fc.nat(8), fc.string({ maxLength: 6, unit: fc.constantFrom('"', '\\', ' ', '=', '|', ':', '0', '9', 'x', 'é', '\r', 'A', '.') }));
     const line = fc.tuple(fc.constantFrom(...shapes), fc.array(edit, { maxLength: 3 })).map(([l, edits]) => {

@@ -200,10 +200,23 @@ class HeaderFieldTable {
 class HeaderListTable {
   private readonly nodes = new Map<readonly HeaderField[], Map<HeaderField, HeaderField[]>>();
   private static readonly EMPTY: HeaderField[] = Object.freeze([]) as unknown as HeaderField[];
+  /** Real requests and responses carry tens of fields; past this a list is an own array. */
+  private static readonly MAX_SHARED_LENGTH = 128;
   constructor(private readonly max = 200_000) {}
+  /** Is `list` one of the table's shared (frozen, never grown in place) lists? */
+  isShared(list: HeaderField[]): boolean {
+    return this.nodes.has(list);
+  }
   /** `list` + `field`: the shared list when there is one, else an own array. */
   add(list: HeaderField[] | undefined, field: HeaderField): HeaderField[] {
     const from = list ?? HeaderListTable.EMPTY;
+    if (from.length >= HeaderListTable.MAX_SHARED_LENGTH) {
+      // A long list is not shared: every shared list is a copy, so sharing each prefix of a block of
+      // n fields (a flood of CONTINUATIONs, encoding lines no frame takes) would cost n² fields.
+      if (Object.isFrozen(from)) return [...from, field];
+      from.push(field);
+      return from;
+    }
     let children = this.nodes.get(from);
     if (children === undefined && from === HeaderListTable.EMPTY) this.nodes.set(from, (children = new Map()));
     if (children === undefined) {
@@ -293,10 +306,30 @@ export class GoByteFeeder {
   readonly parser = createGoHttp2debugParser();
   lines = 0;
   private carry: Buffer | undefined;
+  /** Later chunks of a line still without its end (copies: the reader may reuse its chunks). */
+  private carryMore: Buffer[] = [];
 
   write(chunk: Buffer): void {
+    if (this.carry !== undefined) {
+      // Only the line split across chunks is joined, once its end arrives: copying every chunk behind
+      // the carry would copy the whole file once more, and a giant line once per chunk.
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        this.carryMore.push(Buffer.from(chunk));
+        return;
+      }
+      const joined = Buffer.concat([this.carry, ...this.carryMore, chunk.subarray(0, nl + 1)]);
+      this.carry = undefined;
+      this.carryMore = [];
+      this.scan(joined);
+      if (this.carry !== undefined) throw new Error('unreachable: a joined line ends with its newline');
+      chunk = chunk.subarray(nl + 1);
+    }
+    this.scan(chunk);
+  }
+
+  private scan(buf: Buffer): void {
     const parser = this.parser;
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
     const allAscii = isAscii(buf);
     let lineNo = this.lines;
     let pos = 0;
@@ -329,7 +362,8 @@ export class GoByteFeeder {
   }
 
   finish(): ParsedLog {
-    const carry = this.carry;
+    const carry = this.carryMore.length ? Buffer.concat([this.carry!, ...this.carryMore]) : this.carry;
+    this.carryMore = [];
     if (carry && carry.length) {
       const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
       const tag = carry.indexOf(TAG_BYTES);
@@ -356,6 +390,9 @@ interface HeaderLine {
   kind: HeaderLineKind;
   field: HeaderField;
   next: HeaderLine | undefined;
+  /** The shared list this line grew last time, and what it grew it into: the same request repeats them. */
+  from: HeaderField[] | undefined;
+  to: HeaderField[] | undefined;
 }
 
 /** Is `b[m, e)` exactly `bytes`? */
@@ -396,6 +433,55 @@ function quotedEnd(b: Uint8Array, q: number, end: number): number {
     i += 2;
   }
   return -1;
+}
+
+/** RFC 9113's type names 0x0–0x9 as bytes, by code: what nearly every Framer line carries. */
+const CORE_TYPE_NAMES = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
+const CORE_TYPE_BYTES = CORE_TYPE_NAMES.map(ascii);
+
+/**
+ * The core type named by `b[s, e)`, or -1 (then the interner and typeCodeOf decide): picked by first
+ * letter and length, then compared, so the common line pays no hash.
+ */
+function coreTypeAt(b: Uint8Array, s: number, e: number): number {
+  let code: number;
+  switch (b[s]) {
+    case 68: code = 0; break; // DATA
+    case 72: code = 1; break; // HEADERS
+    case 80: code = e - s === 8 ? 2 : e - s === 4 ? 6 : 5; break; // PRIORITY, PING, PUSH_PROMISE
+    case 82: code = 3; break; // RST_STREAM
+    case 83: code = 4; break; // SETTINGS
+    case 71: code = 7; break; // GOAWAY
+    case 87: code = 8; break; // WINDOW_UPDATE
+    case 67: code = 9; break; // CONTINUATION
+    default: return -1;
+  }
+  const name = CORE_TYPE_BYTES[code]!;
+  return e - s === name.length && matchAt(b, s, e, name) ? code : -1;
+}
+
+/** Flag names Go prints, as bytes, and the bit each has on the types that define it (RFC 9113 §6). */
+const FLAG_NAMES = ['END_STREAM', 'END_HEADERS', 'ACK', 'PADDED', 'PRIORITY'];
+const FLAG_BYTES = FLAG_NAMES.map(ascii);
+/** [type 0–9][flag name index] → bit, or -1 when the type has no such flag. */
+const FLAG_BITS = CORE_TYPE_NAMES.map((_, type) => FLAG_NAMES.map((name) => flagBit(type, name) ?? -1));
+
+/** `END_STREAM|END_HEADERS` at `b[s, e)` for a core type → bits, or -1 (then flagsOf decides, e.g. `0x40`). */
+function coreFlagsAt(b: Uint8Array, s: number, e: number, type: number): number {
+  const bits = FLAG_BITS[type];
+  if (bits === undefined) return -1;
+  let flags = 0;
+  // Every `|`-separated name must be one the type has; an empty one (`flags= `, `A||B`) is not.
+  for (let i = s; ; ) {
+    let j = i;
+    while (j < e && b[j] !== 124 /* | */) j++;
+    let k = 0;
+    for (; k < FLAG_BYTES.length; k++) if (FLAG_BYTES[k]!.length === j - i && matchAt(b, i, j, FLAG_BYTES[k]!)) break;
+    if (k === FLAG_BYTES.length || bits[k]! < 0) return -1;
+    flags |= bits[k]!;
+    if (j >= e) return flags;
+    i = j + 1;
+  }
 }
 
 /** Frame type name → code, the string parser's way; undefined sends the line to the string path. */
@@ -593,6 +679,26 @@ export function createGoHttp2debugParser(): LineParser {
 
   // ---- The byte path: the shapes that make up nearly all of a big log, read without a line string.
   const pointers = new ByteInterner(latin1, 4096, 1 << 16);
+  /** `0x…` of up to 12 lower-case hex digits (every Go heap address) → its text, keyed by value and width; others through the interner. */
+  const pointerTexts = new Map<number, string>();
+  const pointerAt = (b: Buffer, p: number, end: number): string => {
+    const digits = end - p - 2;
+    if (digits < 1 || digits > 12 || b[p] !== 48 || b[p + 1] !== 120) return pointers.get(b, p, end);
+    let v = 0;
+    for (let i = p + 2; i < end; i++) {
+      const c = b[i]!;
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+      if (d < 0) return pointers.get(b, p, end);
+      v = v * 16 + d;
+    }
+    const key = v * 16 + digits;
+    let text = pointerTexts.get(key);
+    if (text === undefined) {
+      text = pointers.get(b, p, end);
+      if (pointerTexts.size < 4096) pointerTexts.set(key, text);
+    }
+    return text;
+  };
   const typeNames = new ByteInterner(latin1, 256, 1 << 12);
   const flagTexts = new ByteInterner(latin1, 1024, 1 << 14);
   const previews = new ByteInterner((b, s, e) => bytesToText(decodeGoQuoted(latin1(b, s, e), 0, MAX_PREVIEW).bytes));
@@ -642,9 +748,16 @@ export function createGoHttp2debugParser(): LineParser {
     } else if (b[m] === 115 /* s */) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
     else { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
     const field = parseHeaderField(latin1(b, q, e), 0, fields);
-    return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined } : undefined;
+    return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined, from: undefined, to: undefined } : undefined;
   }, 65_536, 16 << 20);
   let lastHeaderLine: HeaderLine | undefined;
+  /** `list` + the line's field, as lists.add makes it; a shared result is remembered on the line. */
+  const grow = (h: HeaderLine, list: HeaderField[] | undefined): HeaderField[] => {
+    if (list === h.from && h.to !== undefined) return h.to;
+    const to = lists.add(list, h.field);
+    if (lists.isShared(to)) { h.from = list; h.to = to; }
+    return to;
+  };
 
   const slow = (b: Buffer, s: number, e: number, lineNo: number): void => onLine(b.toString('utf8', s, e), lineNo);
 
@@ -664,8 +777,13 @@ export function createGoHttp2debugParser(): LineParser {
       const summaryStart = i;
       // <TYPE>[ flags=..][ stream=N] len=N<rest> (golang/net http2/frame.go FrameHeader.writeDebug)
       while (i < e && ((b[i]! >= 65 && b[i]! <= 90) || (b[i]! >= 48 && b[i]! <= 57) || b[i] === 95)) i++;
-      const typeName = typeNames.get(b, summaryStart, i);
-      const type = typeCodeOf(typeName);
+      let type: number | undefined = coreTypeAt(b, summaryStart, i);
+      let typeName: string;
+      if (type >= 0) typeName = CORE_TYPE_NAMES[type]!;
+      else {
+        typeName = typeNames.get(b, summaryStart, i);
+        type = typeCodeOf(typeName);
+      }
       if (type === undefined || b[i] !== 32) return slow(b, s, e, lineNo);
       i++;
       let flags = 0;
@@ -673,7 +791,8 @@ export function createGoHttp2debugParser(): LineParser {
         let sp = i + 6;
         while (sp < e && b[sp] !== 32) sp++;
         if (sp >= e) return slow(b, s, e, lineNo);
-        flags = flagsOf(type, flagTexts.get(b, i + 6, sp));
+        flags = coreFlagsAt(b, i + 6, sp, type);
+        if (flags < 0) flags = flagsOf(type, flagTexts.get(b, i + 6, sp));
         if (flags < 0) return slow(b, s, e, lineNo);
         i = sp + 1;
       }
@@ -711,7 +830,7 @@ export function createGoHttp2debugParser(): LineParser {
 
       // Parsed: from here on the state changes, exactly as the string path would change it.
       framerLines++;
-      const id = pointers.get(b, m + 7, colon);
+      const id = pointerAt(b, m + 7, colon);
       const key = connectionKey(id, direction === 'sent' && type === FrameType.SETTINGS && (flags & 1) === 0, lineNo);
       const ev: FrameEvent = new FrameSlot(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time);
       if (type === FrameType.DATA) {
@@ -739,9 +858,9 @@ export function createGoHttp2debugParser(): LineParser {
       }
       if (h !== undefined) {
         lastHeaderLine = h;
-        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame) lastHeaderFrame.headers = lists.add(lastHeaderFrame.headers, h.field); }
-        else if (h.kind === HeaderLineKind.ServerEncoding) pendingResponseHeaders = lists.add(pendingResponseHeaders, h.field);
-        else pendingRequestHeaders = lists.add(pendingRequestHeaders, h.field);
+        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame) lastHeaderFrame.headers = grow(h, lastHeaderFrame.headers); }
+        else if (h.kind === HeaderLineKind.ServerEncoding) pendingResponseHeaders = grow(h, pendingResponseHeaders);
+        else pendingRequestHeaders = grow(h, pendingRequestHeaders);
         return;
       }
     }
