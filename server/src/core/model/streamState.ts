@@ -42,7 +42,21 @@ export interface FrameLike {
   direction: 'sent' | 'received';
 }
 
-const closed = (by: ClosedBy): StreamStatus => ({ state: 'closed', closedBy: by });
+/**
+ * One frozen status per state (and per way of closing), shared by every stream that is in it: a log
+ * of 10^5 streams otherwise keeps a small object per stream and allocates one per transition.
+ */
+const STATUS = new Map<string, StreamStatus>();
+export function streamStatus(state: StreamState, closedBy?: ClosedBy): StreamStatus {
+  const key = closedBy === undefined ? state : `${state}/${closedBy}`;
+  let hit = STATUS.get(key);
+  if (hit === undefined) STATUS.set(key, (hit = Object.freeze(closedBy === undefined ? { state } : { state, closedBy })));
+  return hit;
+}
+const CLOSED_BY_END_STREAM = streamStatus('closed', 'end-stream');
+const CLOSED_BY_RESET_SENT = streamStatus('closed', 'reset-sent');
+const CLOSED_BY_RESET_RECEIVED = streamStatus('closed', 'reset-received');
+const closed = (by: ClosedBy): StreamStatus => by === 'end-stream' ? CLOSED_BY_END_STREAM : by === 'reset-sent' ? CLOSED_BY_RESET_SENT : by === 'reset-received' ? CLOSED_BY_RESET_RECEIVED : streamStatus('closed', by);
 
 /**
  * Apply one frame to a stream's status. Frames that do not belong to streams
@@ -65,8 +79,7 @@ export function transition(before: StreamStatus, frame: FrameLike): Transition {
   switch (s) {
     case 'idle': {
       if (type === FrameType.HEADERS) {
-        const state: StreamState = endStream ? (sent ? 'half-closed (local)' : 'half-closed (remote)') : 'open';
-        return { after: { state } };
+        return { after: streamStatus(endStream ? (sent ? 'half-closed (local)' : 'half-closed (remote)') : 'open') };
       }
       // Anything else on an idle stream: connection error PROTOCOL_ERROR.
       return {
@@ -76,17 +89,17 @@ export function transition(before: StreamStatus, frame: FrameLike): Transition {
     }
     case 'reserved (local)':
       if (isRst) return { after: closed(sent ? 'reset-sent' : 'reset-received') };
-      if (type === FrameType.HEADERS && sent) return { after: { state: endStream ? 'closed' : 'half-closed (remote)', ...(endStream ? { closedBy: 'end-stream' as const } : {}) } };
+      if (type === FrameType.HEADERS && sent) return { after: endStream ? closed('end-stream') : streamStatus('half-closed (remote)') };
       if (!sent && type === FrameType.WINDOW_UPDATE) return { after: before };
       return { after: before, violation: { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${frameName(type)} on a reserved (local) stream` } };
     case 'reserved (remote)':
       if (isRst) return { after: closed(sent ? 'reset-sent' : 'reset-received') };
-      if (type === FrameType.HEADERS && !sent) return { after: { state: endStream ? 'closed' : 'half-closed (local)', ...(endStream ? { closedBy: 'end-stream' as const } : {}) } };
+      if (type === FrameType.HEADERS && !sent) return { after: endStream ? closed('end-stream') : streamStatus('half-closed (local)') };
       if (sent && type === FrameType.WINDOW_UPDATE) return { after: before };
       return { after: before, violation: { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${frameName(type)} on a reserved (remote) stream` } };
     case 'open':
       if (isRst) return { after: closed(sent ? 'reset-sent' : 'reset-received') };
-      if (endStream) return { after: { state: sent ? 'half-closed (local)' : 'half-closed (remote)' } };
+      if (endStream) return { after: streamStatus(sent ? 'half-closed (local)' : 'half-closed (remote)') };
       return { after: before };
     case 'half-closed (local)':
       // We finished sending: we may still send WINDOW_UPDATE, PRIORITY and RST_STREAM.

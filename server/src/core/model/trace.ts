@@ -5,7 +5,7 @@
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog, Role } from './frame.ts';
 import { FrameType, endsStream } from './frame.ts';
 import type { StreamState, StreamStatus, Violation } from './streamState.ts';
-import { isStreamFrame, transition } from './streamState.ts';
+import { isStreamFrame, streamStatus, transition } from './streamState.ts';
 
 export interface FrameRecord extends FrameEvent {
   /** Index in `trace.frames`. */
@@ -96,6 +96,20 @@ function inferRole(frames: FrameEvent[]): Role {
   return 'unknown';
 }
 
+/** What buildTrace keeps per connection while it runs. */
+interface ConnBuild {
+  /** By direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
+  blocks: { sent?: number; received?: number };
+  /** The stream of the connection's last stream frame. */
+  last: Stream | undefined;
+  /** Streams by id while ids are dense: an array read instead of a lookup in a map of 10^5 streams. */
+  byIndex: Array<Stream | undefined>;
+}
+
+function lookupStream(b: ConnBuild, conn: Connection, id: number): Stream | undefined {
+  return id < b.byIndex.length ? b.byIndex[id] : conn.streams.get(id);
+}
+
 export function buildTrace(parsed: ParsedLog): Trace {
   // The parsed frames become the records in place: copying 10^6 objects is what a big log cannot afford.
   const frames = parsed.frames as FrameRecord[];
@@ -137,16 +151,22 @@ export function buildTrace(parsed: ParsedLog): Trace {
   }
   for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(list);
 
-  /** Per connection and direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
-  const openBlocks = new Map<string, { sent?: number; received?: number }>();
+  /**
+   * Per connection: by direction, the stream whose field block is still open (HEADERS without
+   * END_HEADERS); and the stream of its last stream frame (a stream's frames come in runs, so most
+   * frames skip the lookup in a map of 10^5 streams).
+   */
+  const building = new Map<string, ConnBuild>();
   let conn: Connection | undefined;
-  let blocks: { sent?: number; received?: number } = {};
+  let connState: ConnBuild = { blocks: {}, last: undefined, byIndex: [] };
+  let blocks = connState.blocks;
   for (const f of frames) {
     if (conn === undefined || f.connection !== conn.id) {
       conn = connectionById.get(f.connection)!;
-      let b = openBlocks.get(conn.id);
-      if (!b) openBlocks.set(conn.id, (b = {}));
-      blocks = b;
+      let b = building.get(conn.id);
+      if (!b) building.set(conn.id, (b = { blocks: {}, last: undefined, byIndex: [] }));
+      connState = b;
+      blocks = b.blocks;
     }
     conn.frames.push(f.index);
     if (f.streamId === 0) conn.ownFrames.push(f.index);
@@ -174,23 +194,34 @@ export function buildTrace(parsed: ParsedLog): Trace {
     if (f.type === FrameType.GOAWAY) conn.goaways.push(f.index);
     if (!isStreamFrame(f.type, f.streamId)) continue;
     const initiator = f.streamId % 2 === 1 ? 'client' : 'server';
-    let stream = conn.streams.get(f.streamId);
+    let stream = connState.last !== undefined && connState.last.id === f.streamId ? connState.last : lookupStream(connState, conn, f.streamId);
     if (!stream) {
       const maxSeen = initiator === 'client' ? conn.maxClientStream : conn.maxServerStream;
       let state: StreamStatus;
-      if (f.streamId <= maxSeen) state = { state: 'closed', closedBy: 'implicit' }; // §5.1.1: lower idle ids are closed
-      else if (conn.joinedMidway && f.type !== FrameType.HEADERS) state = { state: 'unknown' };
-      else state = { state: 'idle' };
+      if (f.streamId <= maxSeen) state = streamStatus('closed', 'implicit'); // §5.1.1: lower idle ids are closed
+      else if (conn.joinedMidway && f.type !== FrameType.HEADERS) state = streamStatus('unknown');
+      else state = streamStatus('idle');
       stream = new StreamSlot(f.streamId, conn.id, state, initiator);
       conn.streams.set(f.streamId, stream);
+      const byIndex = connState.byIndex;
+      // Dense ids (each side counts up by 2) are also kept in an array, which stays within a few
+      // times the number of streams; an id past that (a jump) is in the map only.
+      if (f.streamId < byIndex.length + 4096 && f.streamId < 4 * conn.streams.size + 4096) {
+        while (byIndex.length < f.streamId) byIndex.push(undefined);
+        byIndex[f.streamId] = stream;
+      }
       if (f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) {
         if (initiator === 'client') conn.maxClientStream = Math.max(conn.maxClientStream, f.streamId);
         else conn.maxServerStream = Math.max(conn.maxServerStream, f.streamId);
       }
     }
+    connState.last = stream;
     stream.frames.push(f.index);
     f.stateBefore = stream.status.state;
     const t = transition(stream.status, f);
+    // A stream that closes keeps an exact-size frame list: a list grown by push holds room for 17, and
+    // 10^5 closed streams would keep that slack (a late WINDOW_UPDATE or RST_STREAM may still grow it).
+    if (t.after.state === 'closed' && stream.status.state !== 'closed') stream.frames = stream.frames.slice();
     stream.status = t.after;
     f.stateAfter = t.after.state;
     if (t.violation && !f.violation) f.violation = t.violation;
