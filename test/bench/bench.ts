@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const mb = (h.bytes ?? size) / 1048576;
     console.log(`\n## ${input.name}`);
     console.log(`  input        ${fmt(mb)} MB${input.gz ? ` (${fmt(size / 1048576)} MB on disk)` : ''}, ${fmt(h.lines!, 0)} lines, ${fmt(h.frames!, 0)} frames, ${fmt(h.streams!, 0)} streams, ${fmt(h.findings!, 0)} findings`);
-    console.log(`  h2lens       ${fmt(h.ms! / 1000, 2)} s · ${fmt(mb / (h.ms! / 1000))} MB/s · ${fmt(h.frames! / (h.ms! / 1000), 0)} frames/s · peak RSS ${fmt(h.maxRssMB!, 0)} MB`);
+    console.log(`  h2lens       ${fmt(h.ms! / 1000, 2)} s · ${fmt(mb / (h.ms! / 1000))} MB/s · ${fmt(h.frames! / (h.ms! / 1000), 0)} frames/s · ${fmt(h.cpuMs! / 1000, 2)} s CPU (process) · peak RSS ${fmt(h.maxRssMB!, 0)} MB = ${fmt(h.maxRssMB! / mb, 2)}× the input`);
     if (naive && wcMs !== undefined) {
       const how = input.file.endsWith('.json') ? 'JSON.parse of the whole file, loses duplicate keys' : 'readline + one regex per line, counts frames only';
       console.log(`  naive scan   ${fmt(naive.ms! / 1000, 2)} s (${how}) · peak RSS ${fmt(naive.maxRssMB!, 0)} MB`);
