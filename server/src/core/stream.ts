@@ -9,6 +9,7 @@ import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsed } from './analyze.ts';
 import { detectBytes, detectText } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
+import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -70,15 +71,23 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: Str
 
   const sniffNotes = detected.notes ?? [];
   if (detected.format !== GO_FORMAT) {
-    // Every other format has an incremental parser too: text is decoded chunk by chunk (a character
-    // split across chunks is kept by the decoder) and memory stays bounded by one record.
+    // Every other format has an incremental parser too, so memory stays bounded by one record. Those
+    // that read bytes (tshark JSON and EK) get them undecoded and decode only what they keep; for
+    // the others text is decoded chunk by chunk (a character split across chunks is kept by the decoder).
     const parser = CHUNK_PARSERS[detected.format]!();
-    const decoder = new StringDecoder('utf8');
-    for await (const b of rest()) {
-      tick(b.length);
-      parser.write(decoder.write(b));
+    if (readsBytes(parser)) {
+      for await (const b of rest()) {
+        tick(b.length);
+        parser.writeBytes(b);
+      }
+    } else {
+      const decoder = new StringDecoder('utf8');
+      for await (const b of rest()) {
+        tick(b.length);
+        parser.write(decoder.write(b));
+      }
+      parser.write(decoder.end());
     }
-    parser.write(decoder.end());
     const parsed = parser.finish();
     parsed.notes.unshift(...sniffNotes);
     return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };

@@ -12,7 +12,8 @@
  *   commas (`[1,2,]`), a leading byte-order mark. Anything else malformed stops it with `error`.
  *
  * `TreeBuilder` (below) turns the token stream into small trees, one "record" at a time (a packet,
- * a NetLog event), so that a 200 MB export never becomes one tree.
+ * a NetLog event), so that a 200 MB export never becomes one tree. jsonBytes.ts is the same tokenizer
+ * on bytes (files from disk), which decodes only what the builder keeps.
  */
 
 export type JScalar = string | number | boolean | null;
@@ -439,6 +440,13 @@ export interface BuilderOptions {
   onRecord: (root: JObj | JArr, overflowed: boolean) => void;
   /** Inside a record: skip this member's subtree (kept as `null`, so its presence still shows). */
   skip?: (key: string, parentKey: string | undefined) => boolean;
+  /**
+   * Inside a record: which members of a container are wanted in the tree, given the container's
+   * member name and its parent's (asked once per container; undefined = all). A member that is not
+   * wanted is still read to its end and counted against `maxNodes` (so errors and budgets are what
+   * they would be), just not built, and its string values need not be decoded.
+   */
+  members?: (key: string | undefined, parentKey: string | undefined) => ((member: string) => boolean) | undefined;
   /** Scalars outside records (e.g. a top-level `"timeTickOffset"`), for formats that want them. */
   onOuterScalar?: (value: JScalar, key: string | undefined, depth: number) => void;
   /** Most nodes one record may hold; the rest of the record is skipped (bounded memory). */
@@ -451,7 +459,11 @@ export class TreeBuilder implements JsonSink {
   private outerKeys: Array<string | undefined> = [];
   private stack: Array<JObj | JArr> = [];
   private stackKeys: Array<string | undefined> = [];
+  /** The `members` filter of each container on `stack`. */
+  private filters: Array<((member: string) => boolean) | undefined> = [];
   private skipDepth = 0;
+  /** Member names of the open containers that are read but not built (not wanted by `members`). */
+  private ghostKeys: Array<string | undefined> = [];
   private nodes = 0;
   private overflowed = false;
   private readonly maxNodes: number;
@@ -465,7 +477,14 @@ export class TreeBuilder implements JsonSink {
   }
 
   get discarding(): boolean {
-    return this.skipDepth > 0 || (this.stack.length === 0 && !this.opts.onOuterScalar);
+    return this.skipDepth > 0 || this.ghostKeys.length > 0 || (this.stack.length === 0 && !this.opts.onOuterScalar);
+  }
+
+  /** A member of the current container that `members` does not want (asked before its value is read). */
+  drops(key: string): boolean {
+    if (this.ghostKeys.length > 0) return false;
+    const filter = this.filters[this.filters.length - 1];
+    return filter !== undefined && !filter(key);
   }
 
   /** Right after `open`: this container is skipped whole (a skipped member, or past the node budget). */
@@ -501,15 +520,20 @@ export class TreeBuilder implements JsonSink {
       return;
     } else {
       const parent = this.stack[this.stack.length - 1]!;
-      const parentKey = this.stackKeys[this.stackKeys.length - 1];
+      const ghosts = this.ghostKeys.length;
+      const parentKey = ghosts > 0 ? this.ghostKeys[ghosts - 1] : this.stackKeys[this.stackKeys.length - 1];
       if (this.overflowed || ++this.nodes > this.maxNodes) {
         this.overflowed = true;
         this.skipDepth = 1;
         return;
       }
       if (key !== undefined && this.opts.skip?.(key, parentKey)) {
-        this.add(parent, key, null);
+        if (ghosts === 0) this.add(parent, key, null);
         this.skipDepth = 1;
+        return;
+      }
+      if (ghosts > 0 || (key !== undefined && this.drops(key))) {
+        this.ghostKeys.push(key);
         return;
       }
     }
@@ -518,6 +542,7 @@ export class TreeBuilder implements JsonSink {
     node.col = col;
     node.endCol = endCol;
     if (this.stack.length > 0) this.add(this.stack[this.stack.length - 1]!, key, node);
+    this.filters.push(this.opts.members?.(key, this.stackKeys[this.stackKeys.length - 1]));
     this.stack.push(node);
     this.stackKeys.push(key);
   }
@@ -531,8 +556,13 @@ export class TreeBuilder implements JsonSink {
       this.skipDepth--;
       return;
     }
+    if (this.ghostKeys.length > 0) {
+      this.ghostKeys.pop();
+      return;
+    }
     const node = this.stack.pop()!;
     this.stackKeys.pop();
+    this.filters.pop();
     if (line === node.line) node.endCol = col + 1;
     if (this.stack.length === 0) {
       if (this.overflowed) this.overflowCount++;
@@ -551,6 +581,7 @@ export class TreeBuilder implements JsonSink {
       this.overflowed = true;
       return;
     }
+    if (this.ghostKeys.length > 0 || (key !== undefined && this.drops(key))) return;
     this.add(this.stack[this.stack.length - 1]!, key, value);
   }
 }
@@ -641,7 +672,18 @@ export function parseUint(t: string): number | undefined {
 /**
  * A copy of `s` that does not keep the string it was sliced from alive (V8 slices share their
  * parent): used for what outlives a record, so that a parsed 200 MB file does not stay in memory.
+ * Copies of short texts are shared (a bounded cache): header names and values repeat in every
+ * request, and one copy each keeps the parsed frames small.
  */
 export function detach(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  if (s.length < 13) return s;
+  if (s.length > 128) return (' ' + s).slice(1);
+  let copy = detached.get(s);
+  if (copy === undefined) {
+    if (detached.size >= 4096) detached.clear();
+    copy = (' ' + s).slice(1);
+    detached.set(copy, copy);
+  }
+  return copy;
 }
+const detached = new Map<string, string>();

@@ -6,14 +6,15 @@
  */
 import type { ParsedLog } from '../model/frame.ts';
 import { CaptureCollector, KEPT_LAYERS, ekNaming } from './capture.ts';
-import type { ChunkParser } from './incremental.ts';
+import type { ByteChunkParser } from './byteChunk.ts';
 import { parseAll } from './incremental.ts';
+import { JsonByteTokenizer } from './jsonBytes.ts';
 import { JsonTokenizer, TreeBuilder, firstOf, intOf, objOf } from './jsonTokenizer.ts';
 import { jsonTroubleNotes } from './tsharkJson.ts';
 
 export const TSHARK_EK_FORMAT = 'tshark-ek';
 
-export function createTsharkEkParser(): ChunkParser {
+export function createTsharkEkParser(): ByteChunkParser {
   const collector = new CaptureCollector(ekNaming);
   let records = 0;
   let notPackets = 0;
@@ -31,10 +32,20 @@ export function createTsharkEkParser(): ChunkParser {
       collector.addPacket(layers, root.line, intOf(firstOf(obj, 'timestamp')));
     },
   });
-  const tok = new JsonTokenizer(builder);
+  // Text (an editor's document) or bytes (a file: skipped layers are never decoded), not both.
+  let text: JsonTokenizer | undefined;
+  let bytes: JsonByteTokenizer | undefined;
   return {
-    write: (chunk) => tok.write(chunk),
+    write(chunk: string): void {
+      if (bytes) throw new Error('tshark EK parser: text after bytes');
+      (text ??= new JsonTokenizer(builder)).write(chunk);
+    },
+    writeBytes(chunk: Uint8Array): void {
+      if (text) throw new Error('tshark EK parser: bytes after text');
+      (bytes ??= new JsonByteTokenizer(builder)).write(chunk);
+    },
     finish(): ParsedLog {
+      const tok = bytes ?? text ?? (text = new JsonTokenizer(builder));
       tok.end();
       const notes = jsonTroubleNotes(tok, builder, 'EK export', collector.packets, collector.frames.length, 'packet');
       if (collector.packets === 0 && notPackets > 0) notes.push('These JSON lines are not a tshark -T ek export: no line has "layers".');
