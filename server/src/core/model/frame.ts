@@ -139,7 +139,11 @@ function stateCode(v: StreamState | undefined): number {
 }
 
 /** The fields only some frame types have: kept aside so that a DATA or HEADERS frame does not pay for them. */
-type FrameExtras = Partial<Pick<FrameEvent, 'typeName' | 'errorCode' | 'lastStreamId' | 'debugData' | 'settings' | 'increment' | 'pingPayload' | 'dataOmitted'>> & { violation?: Violation };
+type FrameExtras = Partial<Pick<FrameEvent, 'typeName' | 'errorCode' | 'lastStreamId' | 'debugData' | 'settings' | 'increment' | 'pingPayload' | 'dataOmitted' | 'dataPreview' | 'headers' | 'startChar' | 'endChar'>> & { violation?: Violation };
+
+/** startChar and endChar packed into one small integer when they fit (they nearly always do). */
+const SPAN_START_LIMIT = 1 << 15;
+const SPAN_END_LIMIT = 1 << 16;
 
 /**
  * A frame with every field it can ever get already in place — the format's fields and the trace's
@@ -149,11 +153,13 @@ type FrameExtras = Partial<Pick<FrameEvent, 'typeName' | 'errorCode' | 'lastStre
  * set. The Go parser uses it; plain objects of other formats work the same.
  */
 export class FrameSlot implements FrameEvent {
-  dataPreview: string | undefined;
-  headers: HeaderField[] | undefined;
   index: number;
   /** Type + 1 (9 bits), flags (8), received (1), stateBefore (4), stateAfter (4): one small integer, not five fields. */
   private bits: number;
+  /** startChar · 2^16 + endChar, or -1 when either is too big (both are then in `x`). */
+  private span: number;
+  /** A DATA frame's preview (string) or a field block's headers (array): no frame type has both. */
+  private payload: string | HeaderField[] | undefined;
   private x: FrameExtras | undefined;
 
   constructor(
@@ -165,17 +171,46 @@ export class FrameSlot implements FrameEvent {
     public streamId: number,
     public length: number,
     public line: number,
-    public startChar: number,
-    public endChar: number,
+    startChar: number,
+    endChar: number,
     public time: number | undefined,
   ) {
-    this.dataPreview = undefined;
-    this.headers = undefined;
+    this.payload = undefined;
     this.index = 0;
     this.x = undefined;
     this.bits = ((type + 1) & 0x1ff) | ((flags & 0xff) << 9) | (direction === 'received' ? 1 << 17 : 0);
+    this.span = 0;
+    this.setSpan(startChar, endChar);
     // A name other than the one RFC 9113 gives the type (`UNKNOWN_FRAME_TYPE_12`, ``) is kept as printed.
-    if (CORE_TYPE_NAMES[type] !== typeName) this.x = { typeName };
+    if (CORE_TYPE_NAMES[type] !== typeName) (this.x ??= {}).typeName = typeName;
+  }
+
+  private setSpan(startChar: number, endChar: number): void {
+    if (startChar >= 0 && startChar < SPAN_START_LIMIT && endChar >= 0 && endChar < SPAN_END_LIMIT && Number.isInteger(startChar) && Number.isInteger(endChar)) {
+      this.span = startChar * SPAN_END_LIMIT + endChar;
+      if (this.x?.startChar !== undefined) { delete this.x.startChar; delete this.x.endChar; }
+    } else {
+      this.span = -1;
+      const x = (this.x ??= {});
+      x.startChar = startChar;
+      x.endChar = endChar;
+    }
+  }
+
+  get startChar(): number { return this.span >= 0 ? Math.floor(this.span / SPAN_END_LIMIT) : this.x!.startChar!; }
+  set startChar(v: number) { this.setSpan(v, this.endChar); }
+  get endChar(): number { return this.span >= 0 ? this.span % SPAN_END_LIMIT : this.x!.endChar!; }
+  set endChar(v: number) { this.setSpan(this.startChar, v); }
+
+  get dataPreview(): string | undefined { const p = this.payload; return typeof p === 'string' ? p : this.x?.dataPreview; }
+  set dataPreview(v: string | undefined) {
+    if (Array.isArray(this.payload)) (this.x ??= {}).dataPreview = v;
+    else this.payload = v;
+  }
+  get headers(): HeaderField[] | undefined { const p = this.payload; return p !== undefined && typeof p !== 'string' ? p : this.x?.headers; }
+  set headers(v: HeaderField[] | undefined) {
+    if (typeof this.payload === 'string') (this.x ??= {}).headers = v;
+    else this.payload = v;
   }
 
   get type(): number { return (this.bits & 0x1ff) - 1; }

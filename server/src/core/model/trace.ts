@@ -65,26 +65,32 @@ export interface Trace {
   notes: string[];
 }
 
-/** A stream with all its fields in place from the start: one fixed shape for 10^5 streams (see FrameSlot). */
+/**
+ * A stream with all its fields in place from the start: one fixed shape for 10^5 streams (see
+ * FrameSlot). Method, path, authority and status are read from the (shared) header lists when asked
+ * for, not kept per stream.
+ */
 class StreamSlot implements Stream {
   frames: number[] = [];
   openFrame: number | undefined = undefined;
   requestHeaders: HeaderField[] | undefined = undefined;
   responseHeaders: HeaderField[] | undefined = undefined;
-  method: string | undefined = undefined;
-  path: string | undefined = undefined;
-  authority: string | undefined = undefined;
-  status_: string | undefined = undefined;
   endStreamSent: number | undefined = undefined;
   endStreamReceived: number | undefined = undefined;
   resetFrame: number | undefined = undefined;
   dataBytesSent = 0;
   dataBytesReceived = 0;
   constructor(public id: number, public connection: string, public status: StreamStatus, public initiator: 'client' | 'server') {}
+  get method(): string | undefined { return headerValue(this.requestHeaders, ':method'); }
+  get path(): string | undefined { return headerValue(this.requestHeaders, ':path'); }
+  get authority(): string | undefined { return headerValue(this.requestHeaders, ':authority'); }
+  get status_(): string | undefined { return headerValue(this.responseHeaders, ':status'); }
 }
 
 export function headerValue(headers: HeaderField[] | undefined, name: string): string | undefined {
-  return headers?.find((h) => h.name === name)?.value;
+  if (headers === undefined) return undefined;
+  for (let i = 0; i < headers.length; i++) if (headers[i]!.name === name) return headers[i]!.value;
+  return undefined;
 }
 
 function inferRole(frames: FrameEvent[]): Role {
@@ -244,19 +250,6 @@ export function buildTrace(parsed: ParsedLog): Trace {
       else stream.endStreamReceived ??= f.index;
     }
     if (f.type === FrameType.RST_STREAM) stream.resetFrame ??= f.index;
-  }
-  for (const c of connections) {
-    for (const s of c.streams.values()) {
-      // The first of each, like headerValue, in one pass over the request's fields.
-      if (s.requestHeaders) {
-        for (const h of s.requestHeaders) {
-          if (h.name === ':method') s.method ??= h.value;
-          else if (h.name === ':path') s.path ??= h.value;
-          else if (h.name === ':authority') s.authority ??= h.value;
-        }
-      }
-      s.status_ = headerValue(s.responseHeaders, ':status');
-    }
   }
   return { format: parsed.format, frames, connections, connectionById, lineCount: parsed.lineCount, notes: parsed.notes };
 }
