@@ -390,6 +390,8 @@ interface HeaderLine {
   kind: HeaderLineKind;
   field: HeaderField;
   next: HeaderLine | undefined;
+  /** The one that came after it the time before: goroutines of several connections interleave their lines. */
+  next2: HeaderLine | undefined;
   /** The shared list this line grew last time, and what it grew it into: the same request repeats them. */
   from: HeaderField[] | undefined;
   to: HeaderField[] | undefined;
@@ -748,7 +750,7 @@ export function createGoHttp2debugParser(): LineParser {
     } else if (b[m] === 115 /* s */) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
     else { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
     const field = parseHeaderField(latin1(b, q, e), 0, fields);
-    return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined, from: undefined, to: undefined } : undefined;
+    return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined, next2: undefined, from: undefined, to: undefined } : undefined;
   }, 65_536, 16 << 20);
   let lastHeaderLine: HeaderLine | undefined;
   /** `list` + the line's field, as lists.add makes it; a shared result is remembered on the line. */
@@ -849,12 +851,20 @@ export function createGoHttp2debugParser(): LineParser {
       // A header line: first the one that followed the previous header line last time (logs repeat
       // the same fields in the same order, request after request), else the table of all of them.
       const predicted = lastHeaderLine?.next;
+      const predicted2 = lastHeaderLine?.next2;
       let h: HeaderLine | undefined;
       if (predicted !== undefined && sameBytes(b, m, e, predicted.bytes)) h = predicted;
-      else if (c0 === 100 ? matchAt(b, m, e, P_DECODED) : matchAt(b, m, e, c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC)) {
+      else if (predicted2 !== undefined && sameBytes(b, m, e, predicted2.bytes)) {
+        h = predicted2;
+        lastHeaderLine!.next2 = predicted;
+        lastHeaderLine!.next = h;
+      } else if (c0 === 100 ? matchAt(b, m, e, P_DECODED) : matchAt(b, m, e, c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC)) {
         h = headerLines.get(b, m, e);
         if (h === undefined) return slow(b, s, e, lineNo);
-        if (lastHeaderLine !== undefined) lastHeaderLine.next = h;
+        if (lastHeaderLine !== undefined) {
+          lastHeaderLine.next2 = lastHeaderLine.next;
+          lastHeaderLine.next = h;
+        }
       }
       if (h !== undefined) {
         lastHeaderLine = h;
