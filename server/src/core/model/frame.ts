@@ -133,9 +133,12 @@ const CORE_TYPE_NAMES: readonly string[] = ['DATA', 'HEADERS', 'PRIORITY', 'RST_
 
 /** The stream states a frame record can carry, by code; 0 = none. */
 const STATES: ReadonlyArray<StreamState | undefined> = [undefined, 'idle', 'reserved (local)', 'reserved (remote)', 'open', 'half-closed (local)', 'half-closed (remote)', 'closed', 'unknown'];
-const STATE_CODES = new Map(STATES.map((s, i) => [s, i]));
+const STATE_CODES: Readonly<Record<StreamState, number>> = {
+  idle: 1, 'reserved (local)': 2, 'reserved (remote)': 3, open: 4, 'half-closed (local)': 5, 'half-closed (remote)': 6, closed: 7, unknown: 8,
+};
 function stateCode(v: StreamState | undefined): number {
-  return STATE_CODES.get(v) ?? 0;
+  // A constant-keyed object: a property load per frame, not a map lookup.
+  return v === undefined ? 0 : STATE_CODES[v] ?? 0;
 }
 
 /** The fields only some frame types have: kept aside so that a DATA or HEADERS frame does not pay for them. */
