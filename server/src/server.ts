@@ -199,9 +199,14 @@ function publishFindings(entry: CachedAnalysis, version?: number): void {
   void connection.sendDiagnostics({ uri: entry.uri, ...(version !== undefined ? { version } : {}), diagnostics: findings.map((f) => toDiagnostic(f, entry.uri, docsBase)) });
 }
 
-function schedule(doc: TextDocument, delayMs: number): void {
-  const t = pending.get(doc.uri);
+function cancelScheduled(uri: string): void {
+  const t = pending.get(uri);
   if (t) clearTimeout(t);
+  pending.delete(uri);
+}
+
+function schedule(doc: TextDocument, delayMs: number): void {
+  cancelScheduled(doc.uri);
   pending.set(doc.uri, setTimeout(() => {
     pending.delete(doc.uri);
     const current = documents.get(doc.uri);
@@ -247,6 +252,12 @@ connection.onInitialize((params): InitializeResult => {
 connection.onInitialized(async () => {
   await loadSettings();
   for (const doc of documents.all()) void validate(doc);
+  // The first en-US number format and string comparison build ICU's formatter and collator (~20 ms);
+  // the analysis uses both (finding messages, their sort): pay that now, while idle, not in the first open.
+  setImmediate(() => {
+    (0).toLocaleString('en-US');
+    'a'.localeCompare('b');
+  });
 });
 
 connection.onDidChangeConfiguration(async (change) => {
@@ -257,12 +268,20 @@ connection.onDidChangeConfiguration(async (change) => {
   for (const doc of documents.all()) void validate(doc);
 });
 
-// TextDocuments fires onDidChangeContent on open too: analyse at once then, debounce edits.
-documents.onDidChangeContent((e) => schedule(e.document, cache.latest(e.document.uri) ? 200 : 0));
+// TextDocuments fires onDidChangeContent right after onDidOpen, with the same document: an opened
+// document is analysed at once (no timer), only edits are debounced.
+let opening: TextDocument | undefined;
+documents.onDidOpen((e) => { opening = e.document; });
+documents.onDidChangeContent((e) => {
+  const opened = e.document === opening;
+  opening = undefined;
+  if (opened) {
+    cancelScheduled(e.document.uri);
+    void validate(e.document);
+  } else schedule(e.document, 200);
+});
 documents.onDidClose((e) => {
-  const t = pending.get(e.document.uri);
-  if (t) clearTimeout(t);
-  pending.delete(e.document.uri);
+  cancelScheduled(e.document.uri);
   cache.evict(e.document.uri);
   told.delete(e.document.uri);
   sniffCache.delete(e.document.uri);

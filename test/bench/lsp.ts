@@ -4,10 +4,14 @@
  * (2) "Analyse from disk" of the 254 MB real log, then the requests a user makes on it afterwards
  * (tree pages, frame at a line, stream summary, hover, references), each the median of repeated
  * calls. Prints numbers; asserts nothing.
+ *
+ * Run alone, after `npm run -s build`, it measures only (1), to iterate on the open:
+ * `node --import tsx test/bench/lsp.ts [--opens N] [log]` (default: the bench's copy of the real log).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter, InitializeRequest, InitializedNotification,
@@ -29,8 +33,19 @@ async function head(file: string, bytes: number): Promise<string> {
   return all.subarray(0, all.lastIndexOf(10, bytes) + 1).toString('utf8');
 }
 
-export async function lspBench(bigLog: string, lineCount: number): Promise<void> {
-  const server = spawn(process.execPath, [resolve(root, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+export interface LspBenchOptions {
+  /** Only the 10 MB open (1), not "Analyse from disk" and the requests (2): for iterating on the open. */
+  openOnly?: boolean;
+  /** How many times the 10 MB log is opened (default 5). */
+  opens?: number;
+  /** Extra node flags for the server process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Another server bundle than dist/server.js (to compare two builds). */
+  server?: string;
+}
+
+export async function lspBench(bigLog: string, lineCount: number, options: LspBenchOptions = {}): Promise<number[]> {
+  const server = spawn(process.execPath, [...(options.nodeArgs ?? []), options.server ?? resolve(root, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => { waiting.get(p.uri)?.(p); });
@@ -43,7 +58,8 @@ export async function lspBench(bigLog: string, lineCount: number): Promise<void>
   const text = await head(bigLog, 10 * 1048576);
   const openTimes: number[] = [];
   let count = 0;
-  for (let k = 0; k < 5; k++) {
+  const opens = options.opens ?? 5;
+  for (let k = 0; k < opens; k++) {
     const uri = `untitled:bench-${k}.log`;
     const published = new Promise<PublishDiagnosticsParams>((r) => waiting.set(uri, r));
     const t0 = performance.now();
@@ -53,7 +69,11 @@ export async function lspBench(bigLog: string, lineCount: number): Promise<void>
     await conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
   console.log(`\n## Editor: open a ${fmt(text.length / 1048576)} MB real log → diagnostics published`);
-  console.log(`  median ${fmt(median(openTimes), 0)} ms of 5 opens (first ${fmt(openTimes[0]!, 0)} ms) · ${count} diagnostics`);
+  console.log(`  median ${fmt(median(openTimes), 0)} ms of ${opens} opens (first ${fmt(openTimes[0]!, 0)} ms) · ${count} diagnostics`);
+  if (options.openOnly) {
+    await stop();
+    return openTimes;
+  }
 
   // (2) Analyse from disk, then the requests made on the result.
   const uri = pathToFileURL(bigLog).href;
@@ -80,8 +100,22 @@ export async function lspBench(bigLog: string, lineCount: number): Promise<void>
   await timed('hover', 20, (k) => conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lines[k]!, character: 40 } }));
   await timed('references', 20, (k) => conn.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: { line: lines[k]!, character: 40 }, context: { includeDeclaration: true } }));
 
-  await conn.sendRequest(ShutdownRequest.type);
-  await conn.sendNotification(ExitNotification.type);
-  conn.dispose();
-  server.kill();
+  await stop();
+  return openTimes;
+
+  async function stop(): Promise<void> {
+    await conn.sendRequest(ShutdownRequest.type);
+    await conn.sendNotification(ExitNotification.type);
+    conn.dispose();
+    // Let the server exit by itself (it writes its --cpu-prof profile then); kill it if it lingers.
+    if (server.exitCode !== null) return;
+    await new Promise<void>((r) => { const t = setTimeout(() => { server.kill(); r(); }, 5000); server.once('exit', () => { clearTimeout(t); r(); }); });
+  }
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--opens');
+  const opens = at >= 0 ? Number(args.splice(at, 2)[1]) : 5;
+  void lspBench(args[0] ?? join(tmpdir(), 'h2lens-bench', 'server.log'), 0, { openOnly: true, opens });
 }

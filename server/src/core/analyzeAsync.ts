@@ -9,19 +9,35 @@ import { detectText } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { AnalysisCancelled } from './stream.ts';
 
-/** Characters (bytes, once encoded) parsed between two yields: a few milliseconds of work. */
+/** Characters parsed between two yields: a few milliseconds of work. */
 const SLICE = 1 << 20;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Where the slice starting at `start` ends: after the last line end within SLICE characters (so the
+ * feeder never joins a line split across slices), else at SLICE characters, never inside a UTF-16
+ * surrogate pair (a half pair would be encoded as U+FFFD).
+ */
+export function sliceEnd(text: string, start: number, size = SLICE): number {
+  const limit = start + size;
+  if (limit >= text.length) return text.length;
+  const nl = text.lastIndexOf('\n', limit - 1);
+  if (nl >= start) return nl + 1;
+  const c = text.charCodeAt(limit - 1);
+  return c >= 0xd800 && c <= 0xdbff ? limit - 1 : limit;
+}
 
 export async function analyzeTextAsync(text: string, opts: AnalyzeOptions = {}, signal?: AbortSignal): Promise<Analysis> {
   const detected = detectText(text, opts.format);
   // Small inputs, and formats without an incremental parser, are analysed in one go.
   if ('error' in detected || detected.format !== GO_FORMAT || text.length <= SLICE) return analyzeText(text, opts);
   const feeder = new GoByteFeeder();
-  const bytes = Buffer.from(text, 'utf8');
-  for (let start = 0; start < bytes.length; start += SLICE) {
-    feeder.write(bytes.subarray(start, Math.min(bytes.length, start + SLICE)));
+  // Each slice is encoded on its own: the whole text is never held a second time as bytes.
+  for (let start = 0; start < text.length;) {
+    const end = sliceEnd(text, start);
+    feeder.write(Buffer.from(text.slice(start, end), 'utf8'));
+    start = end;
     await yieldToEventLoop();
     if (signal?.aborted) throw new AnalysisCancelled();
   }

@@ -1,0 +1,59 @@
+/**
+ * The editor's sliced analysis (analyzeTextAsync) against the one-go analysis (analyzeText): same
+ * frames, findings and notes whatever falls on a slice boundary (line ends, CRLF, non-ASCII, a line
+ * longer than a slice, a surrogate pair at the cut).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyzeText, type Analysis } from '../../server/src/core/analyze.ts';
+import { analyzeTextAsync, sliceEnd } from '../../server/src/core/analyzeAsync.ts';
+import { AnalysisCancelled } from '../../server/src/core/stream.ts';
+import { fixture } from './helpers.ts';
+
+const LOG = fixture('go-undrained-body/go1.24-std-empty/client.log');
+const MB = 1 << 20;
+
+/** What an analysis shows the user, in comparable form. */
+function shape(a: Analysis): unknown {
+  return {
+    error: a.error,
+    format: a.format,
+    notes: a.notes,
+    frames: (a.trace?.frames ?? []).map((f) => [f.line, f.startChar, f.endChar, f.connection, f.direction, f.type, f.flags, f.streamId, f.length, f.dataPreview, JSON.stringify(f.headers)]),
+    findings: a.findings.map((f) => [f.rule, f.severity, f.line, f.startChar, f.endChar, f.message, JSON.stringify(f.related)]),
+  };
+}
+
+async function sameAsOneGo(text: string): Promise<void> {
+  assert.ok(text.length > MB, 'big enough to be sliced');
+  assert.deepEqual(shape(await analyzeTextAsync(text)), shape(analyzeText(text)));
+}
+
+describe('analyzeTextAsync (sliced) = analyzeText (one go)', () => {
+  it('sliceEnd cuts after the last line end, else at the size, never inside a surrogate pair', () => {
+    assert.equal(sliceEnd('ab\ncd\nef', 0, 7), 6);
+    assert.equal(sliceEnd('ab\ncd\nef', 6, 7), 8, 'the rest fits');
+    assert.equal(sliceEnd('abcdefgh', 0, 4), 4, 'no line end: cut at the size');
+    assert.equal(sliceEnd('abc\u{1F600}def', 0, 4), 3, 'a cut between the halves of 😀 moves before it');
+    assert.equal(sliceEnd('\n'.repeat(10), 4, 3), 7);
+  });
+
+  it('a real Go log repeated past several slices', async () => {
+    await sameAsOneGo(LOG.repeat(Math.ceil((2.5 * MB) / LOG.length)));
+  });
+
+  it('CRLF line ends, non-ASCII application lines, a line longer than a slice, 😀 at a cut', async () => {
+    const crlf = LOG.replace(/\n/g, '\r\n');
+    const noise = `app: données reçues ✓ ${'é'.repeat(1000)}\n`;
+    // The giant line puts 😀's two halves either side of the first cut (after SLICE characters).
+    const giant = `${'x'.repeat(MB - 1)}\u{1F600}${'y'.repeat(MB / 2)}\n`;
+    await sameAsOneGo(giant + crlf + noise.repeat(200) + crlf + giant + LOG);
+  });
+
+  it('a run made stale (aborted) throws AnalysisCancelled at the next slice', async () => {
+    const controller = new AbortController();
+    const run = analyzeTextAsync(LOG.repeat(Math.ceil((2.5 * MB) / LOG.length)), {}, controller.signal);
+    controller.abort();
+    await assert.rejects(run, AnalysisCancelled);
+  });
+});
