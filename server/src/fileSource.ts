@@ -3,6 +3,10 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 
 export interface FileSource {
+  /**
+   * The bytes, chunk by chunk. A chunk is only valid until the next one is asked for (an uncompressed
+   * file is read into one reused buffer): a consumer copies what it keeps.
+   */
   chunks: AsyncIterable<Uint8Array>;
   /** Size on disk (compressed size for gzip). */
   size: number;
@@ -19,9 +23,29 @@ export async function openLogFile(path: string): Promise<FileSource> {
   await fh.read(magic, 0, 2, 0);
   await fh.close();
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
-  const raw = createReadStream(path, { highWaterMark: 1 << 18 });
   let diskBytes = 0;
+  if (!gzip) {
+    // One buffer, read into again and again: a stream's fresh buffer per chunk would leave tens of MB
+    // of read chunks waiting for the garbage collector on a big file.
+    async function* reusing(): AsyncGenerator<Buffer> {
+      const file = await fs.open(path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const { bytesRead } = await file.read(buf, 0, CHUNK, null);
+          if (bytesRead === 0) return;
+          diskBytes += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await file.close();
+      }
+    }
+    return { chunks: reusing(), size: stat.size, gzip, diskBytes: () => diskBytes };
+  }
+  const raw = createReadStream(path, { highWaterMark: CHUNK });
   raw.on('data', (b) => { diskBytes += (b as Buffer).length; });
-  const chunks = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
-  return { chunks, size: stat.size, gzip, diskBytes: () => diskBytes };
+  return { chunks: raw.pipe(createGunzip({ chunkSize: 1 << 20 })), size: stat.size, gzip, diskBytes: () => diskBytes };
 }
+
+const CHUNK = 1 << 18;

@@ -35,6 +35,15 @@ export class AnalysisCancelled extends Error {
 
 export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: StreamOptions = {}): Promise<StreamAnalysis> {
   const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    return await analyzeChunks(iterator, opts);
+  } finally {
+    // Stopped early (bad input, cancelled, a parser threw): the source still closes its file now.
+    await iterator.return?.();
+  }
+}
+
+async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOptions): Promise<StreamAnalysis> {
   // Gather enough to sniff the format.
   const head: Buffer[] = [];
   let headBytes = 0;
@@ -42,7 +51,8 @@ export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: Str
   while (headBytes < SNIFF_BYTES) {
     const next = await iterator.next();
     if (next.done) { done = true; break; }
-    const b = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    // A copy: the source may read its next chunk into the same memory (fileSource.ts).
+    const b = Buffer.from(next.value);
     head.push(b);
     headBytes += b.length;
   }
