@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { AnalyseFileProgressNotification, AnalyseFileRequest, AnalysisChangedNotification, FormatsRequest, SetFormatNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
+import { AnalyseFileProgressNotification, AnalyseFileRequest, AnalysisChangedNotification, FormatsRequest, SERVER_EXEC_ARGV, SetFormatNotification, type AnalysisSummary } from '../../server/src/protocol.ts';
 import { createHash } from 'node:crypto';
 import { exportCapture, TsharkMissing } from '../../server/src/capture.ts';
 import { ConnectionsProvider, type Node } from './tree/connectionsView.ts';
@@ -27,8 +27,8 @@ export interface H2lensApi {
 export async function activate(context: vscode.ExtensionContext): Promise<H2lensApi> {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_EXEC_ARGV] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

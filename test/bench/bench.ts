@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { SERVER_EXEC_ARGV } from '../../server/src/protocol.ts';
 
 const root = resolve(__dirname, '../..');
 const work = join(tmpdir(), 'h2lens-bench');
@@ -21,8 +22,8 @@ async function gunzipTo(gz: string, out: string): Promise<string> {
 
 /** The worker is bundled like the shipped server and CLI, so the bench measures what ships. */
 const workerJs = join(work, 'worker.js');
-function worker(mode: string, file: string): Record<string, number> {
-  const out = execFileSync(process.execPath, [workerJs, mode, file], { cwd: root, maxBuffer: 1 << 20 }).toString();
+function worker(mode: string, file: string, nodeArgs: readonly string[] = []): Record<string, number> {
+  const out = execFileSync(process.execPath, [...nodeArgs, workerJs, mode, file], { cwd: root, maxBuffer: 1 << 20 }).toString();
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
     console.log(`\n## ${input.name}`);
     console.log(`  input        ${fmt(mb)} MB${input.gz ? ` (${fmt(size / 1048576)} MB on disk)` : ''}, ${fmt(h.lines!, 0)} lines, ${fmt(h.frames!, 0)} frames, ${fmt(h.streams!, 0)} streams, ${fmt(h.findings!, 0)} findings`);
     console.log(`  h2lens       ${fmt(h.ms! / 1000, 2)} s · ${fmt(mb / (h.ms! / 1000))} MB/s · ${fmt(h.frames! / (h.ms! / 1000), 0)} frames/s · ${fmt(h.cpuMs! / 1000, 2)} s CPU (process) · peak RSS ${fmt(h.maxRssMB!, 0)} MB = ${fmt(h.maxRssMB! / mb, 2)}× the input`);
+    // The same analysis under the V8 flags the client starts the language server with ("Analyse from disk").
+    const inServer = worker('h2lens', input.file, SERVER_EXEC_ARGV);
+    console.log(`  as in server ${fmt(inServer.ms! / 1000, 2)} s · ${fmt(inServer.cpuMs! / 1000, 2)} s CPU · peak RSS ${fmt(inServer.maxRssMB!, 0)} MB = ${fmt(inServer.maxRssMB! / mb, 2)}× the input (node ${SERVER_EXEC_ARGV.join(' ')})`);
     if (naive && wcMs !== undefined) {
       const how = input.file.endsWith('.json') ? 'JSON.parse of the whole file, loses duplicate keys' : 'readline + one regex per line, counts frames only';
       console.log(`  naive scan   ${fmt(naive.ms! / 1000, 2)} s (${how}) · peak RSS ${fmt(naive.maxRssMB!, 0)} MB`);

@@ -18,7 +18,7 @@ import {
   DidOpenTextDocumentNotification, DidCloseTextDocumentNotification, PublishDiagnosticsNotification, HoverRequest, ReferencesRequest,
   ShutdownRequest, ExitNotification, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { AnalyseFileRequest, ConnectionsRequest, FrameAtRequest, FramesRequest, StreamsRequest, StreamSummaryRequest } from '../../server/src/protocol.ts';
+import { SERVER_EXEC_ARGV, AnalyseFileRequest, ConnectionsRequest, FrameAtRequest, FramesRequest, StreamsRequest, StreamSummaryRequest } from '../../server/src/protocol.ts';
 
 const root = resolve(__dirname, '../..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -45,7 +45,7 @@ export interface LspBenchOptions {
 }
 
 export async function lspBench(bigLog: string, lineCount: number, options: LspBenchOptions = {}): Promise<number[]> {
-  const server = spawn(process.execPath, [...(options.nodeArgs ?? []), options.server ?? resolve(root, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...SERVER_EXEC_ARGV, ...(options.nodeArgs ?? []), options.server ?? resolve(root, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => { waiting.get(p.uri)?.(p); });
