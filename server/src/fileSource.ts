@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 export interface FileSource {
   /**
    * The bytes, chunk by chunk. A chunk is only valid until the next one is asked for (an uncompressed
-   * file is read into one reused buffer): a consumer copies what it keeps.
+   * file is read into two reused buffers): a consumer copies what it keeps.
    */
   chunks: AsyncIterable<Uint8Array>;
   /** Size on disk (compressed size for gzip). */
@@ -25,19 +25,30 @@ export async function openLogFile(path: string): Promise<FileSource> {
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
   let diskBytes = 0;
   if (!gzip) {
-    // One buffer, read into again and again: a stream's fresh buffer per chunk would leave tens of MB
-    // of read chunks waiting for the garbage collector on a big file.
+    // Two buffers, read into again and again: a stream's fresh buffer per chunk would leave tens of MB
+    // of read chunks waiting for the garbage collector on a big file. The next chunk is read while the
+    // consumer works on this one (else the analysis would sit idle through every read).
     async function* reusing(): AsyncGenerator<Buffer> {
       const file = await fs.open(path, 'r');
+      let reading: Promise<{ bytesRead: number }> | undefined;
       try {
-        const buf = Buffer.allocUnsafe(CHUNK);
+        const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
+        let k = 0;
+        reading = file.read(buffers[0], 0, CHUNK, null);
         for (;;) {
-          const { bytesRead } = await file.read(buf, 0, CHUNK, null);
+          const { bytesRead } = await reading;
+          reading = undefined;
           if (bytesRead === 0) return;
           diskBytes += bytesRead;
-          yield buf.subarray(0, bytesRead);
+          const chunk = buffers[k]!.subarray(0, bytesRead);
+          k ^= 1;
+          // The other buffer: the consumer is done with it once it asks for this chunk.
+          reading = file.read(buffers[k]!, 0, CHUNK, null);
+          yield chunk;
         }
       } finally {
+        // A read still under way must end before the file closes (and its buffer is let go).
+        await reading?.catch(() => undefined);
         await file.close();
       }
     }
@@ -48,4 +59,4 @@ export async function openLogFile(path: string): Promise<FileSource> {
   return { chunks: raw.pipe(createGunzip({ chunkSize: 1 << 20 })), size: stat.size, gzip, diskBytes: () => diskBytes };
 }
 
-const CHUNK = 1 << 18;
+const CHUNK = 1 << 19;
