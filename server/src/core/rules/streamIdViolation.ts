@@ -53,8 +53,11 @@ function scanConnection(conn: Connection): ConnectionScan {
   };
   const known = conn.role !== 'unknown';
   const frame = (f: FrameRecord): void => {
+    const type = f.type;
+    // Only GOAWAY and a stream's opening HEADERS matter: every other frame leaves at once.
+    if (type !== FrameType.GOAWAY && (type !== FrameType.HEADERS || f.streamId === 0 || conn.joinedMidway || !known)) return;
     const sender = isFromClient(conn, f) ? 'client' : 'server';
-    if (f.type === FrameType.GOAWAY) {
+    if (type === FrameType.GOAWAY) {
       const receiver = sender === 'client' ? 'server' : 'client';
       const prev = lastSent[sender];
       if (known && prev && prev.lastStreamId !== undefined && f.lastStreamId !== undefined && f.lastStreamId > prev.lastStreamId) {
@@ -64,11 +67,9 @@ function scanConnection(conn: Connection): ConnectionScan {
       received[receiver] ??= f;
       return;
     }
-    if (f.type !== FrameType.HEADERS || f.streamId === 0) return;
     const stream = conn.streams.get(f.streamId);
     // The HEADERS that opens a stream: the stream's first HEADERS, sent by its opener.
     if (!stream || stream.openFrame !== f.index) return;
-    if (conn.joinedMidway || !known) return;
     const parity = f.streamId % 2 === 1 ? 'client' : 'server';
     if (parity !== sender) {
       report(f, `The ${sender} opened stream ${f.streamId}, ${parity === 'client' ? 'an odd' : 'an even'} id: ${sender === 'client' ? 'clients open odd-numbered streams' : 'servers open even-numbered streams (and only through PUSH_PROMISE in HTTP)'} (RFC 9113 §5.1.1). The ${sender === 'client' ? 'server' : 'client'} must treat it as a connection error PROTOCOL_ERROR.`, []);
