@@ -681,26 +681,6 @@ export function createGoHttp2debugParser(): LineParser {
 
   // ---- The byte path: the shapes that make up nearly all of a big log, read without a line string.
   const pointers = new ByteInterner(latin1, 4096, 1 << 16);
-  /** `0x…` of up to 12 lower-case hex digits (every Go heap address) → its text, keyed by value and width; others through the interner. */
-  const pointerTexts = new Map<number, string>();
-  const pointerAt = (b: Buffer, p: number, end: number): string => {
-    const digits = end - p - 2;
-    if (digits < 1 || digits > 12 || b[p] !== 48 || b[p + 1] !== 120) return pointers.get(b, p, end);
-    let v = 0;
-    for (let i = p + 2; i < end; i++) {
-      const c = b[i]!;
-      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-      if (d < 0) return pointers.get(b, p, end);
-      v = v * 16 + d;
-    }
-    const key = v * 16 + digits;
-    let text = pointerTexts.get(key);
-    if (text === undefined) {
-      text = pointers.get(b, p, end);
-      if (pointerTexts.size < 4096) pointerTexts.set(key, text);
-    }
-    return text;
-  };
   const typeNames = new ByteInterner(latin1, 256, 1 << 12);
   const flagTexts = new ByteInterner(latin1, 1024, 1 << 14);
   const previews = new ByteInterner((b, s, e) => bytesToText(decodeGoQuoted(latin1(b, s, e), 0, MAX_PREVIEW).bytes));
@@ -832,7 +812,7 @@ export function createGoHttp2debugParser(): LineParser {
 
       // Parsed: from here on the state changes, exactly as the string path would change it.
       framerLines++;
-      const id = pointerAt(b, m + 7, colon);
+      const id = pointers.get(b, m + 7, colon);
       const key = connectionKey(id, direction === 'sent' && type === FrameType.SETTINGS && (flags & 1) === 0, lineNo);
       const ev: FrameEvent = new FrameSlot(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time);
       if (type === FrameType.DATA) {
