@@ -106,8 +106,6 @@ function inferRole(frames: FrameEvent[]): Role {
 interface ConnBuild {
   /** By direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
   blocks: { sent?: number; received?: number };
-  /** The stream of the connection's last stream frame. */
-  last: Stream | undefined;
   /** Streams by id while ids are dense: an array read instead of a lookup in a map of 10^5 streams. */
   byIndex: Array<Stream | undefined>;
 }
@@ -157,20 +155,16 @@ export function buildTrace(parsed: ParsedLog): Trace {
   }
   for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(list);
 
-  /**
-   * Per connection: by direction, the stream whose field block is still open (HEADERS without
-   * END_HEADERS); and the stream of its last stream frame (a stream's frames come in runs, so most
-   * frames skip the lookup in a map of 10^5 streams).
-   */
+  /** What is being built per connection (ConnBuild). */
   const building = new Map<string, ConnBuild>();
   let conn: Connection | undefined;
-  let connState: ConnBuild = { blocks: {}, last: undefined, byIndex: [] };
+  let connState: ConnBuild = { blocks: {}, byIndex: [] };
   let blocks = connState.blocks;
   for (const f of frames) {
     if (conn === undefined || f.connection !== conn.id) {
       conn = connectionById.get(f.connection)!;
       let b = building.get(conn.id);
-      if (!b) building.set(conn.id, (b = { blocks: {}, last: undefined, byIndex: [] }));
+      if (!b) building.set(conn.id, (b = { blocks: {}, byIndex: [] }));
       connState = b;
       blocks = b.blocks;
     }
@@ -200,7 +194,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
     if (f.type === FrameType.GOAWAY) conn.goaways.push(f.index);
     if (!isStreamFrame(f.type, f.streamId)) continue;
     const initiator = f.streamId % 2 === 1 ? 'client' : 'server';
-    let stream = connState.last !== undefined && connState.last.id === f.streamId ? connState.last : lookupStream(connState, conn, f.streamId);
+    let stream = lookupStream(connState, conn, f.streamId);
     if (!stream) {
       const maxSeen = initiator === 'client' ? conn.maxClientStream : conn.maxServerStream;
       let state: StreamStatus;
@@ -221,7 +215,6 @@ export function buildTrace(parsed: ParsedLog): Trace {
         else conn.maxServerStream = Math.max(conn.maxServerStream, f.streamId);
       }
     }
-    connState.last = stream;
     stream.frames.push(f.index);
     f.stateBefore = stream.status.state;
     const t = transition(stream.status, f);
