@@ -1,14 +1,13 @@
 /**
  * Analysis of a byte stream (a file on disk, possibly gunzipped, hundreds of MB): the input is
- * never held as one string. Go http2debug logs are read at byte level (formats/goHttp2debug.ts
- * GoByteFeeder): lines without `http2: ` are only counted, the common frame and header lines are
- * parsed from the bytes. Formats without an incremental parser are read
- * whole (bounded), then handed to the text entry point.
+ * never held as one string. Every format's chunk parser (formats/registry.ts) gets the chunks in turn;
+ * Go http2debug logs and tshark JSON/EK read them as bytes (formats/goHttp2debug.ts GoByteFeeder:
+ * lines without `http2: ` are only counted, the common frame and header lines are parsed from the
+ * bytes), the others as text decoded chunk by chunk.
  */
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsed } from './analyze.ts';
 import { detectBytes, detectText } from './formats/detect.ts';
-import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
@@ -79,36 +78,24 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
     opts.onProgress?.(bytes);
   };
 
-  const sniffNotes = detected.notes ?? [];
-  if (detected.format !== GO_FORMAT) {
-    // Every other format has an incremental parser too, so memory stays bounded by one record. Those
-    // that read bytes (tshark JSON and EK) get them undecoded and decode only what they keep; for
-    // the others text is decoded chunk by chunk (a character split across chunks is kept by the decoder).
-    const parser = CHUNK_PARSERS[detected.format]!();
-    if (readsBytes(parser)) {
-      for await (const b of rest()) {
-        tick(b.length);
-        parser.writeBytes(b);
-      }
-    } else {
-      const decoder = new StringDecoder('utf8');
-      for await (const b of rest()) {
-        tick(b.length);
-        parser.write(decoder.write(b));
-      }
-      parser.write(decoder.end());
+  // Every format has an incremental parser, so memory stays bounded by one record. Those that read
+  // bytes (Go logs, tshark JSON and EK) get them undecoded and decode only what they keep; for the
+  // others text is decoded chunk by chunk (a character split across chunks is kept by the decoder).
+  const parser = CHUNK_PARSERS[detected.format]!();
+  if (readsBytes(parser)) {
+    for await (const b of rest()) {
+      tick(b.length);
+      parser.writeBytes(b);
     }
-    const parsed = parser.finish();
-    parsed.notes.unshift(...sniffNotes);
-    return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };
+  } else {
+    const decoder = new StringDecoder('utf8');
+    for await (const b of rest()) {
+      tick(b.length);
+      parser.write(decoder.write(b));
+    }
+    parser.write(decoder.end());
   }
-
-  const feeder = new GoByteFeeder();
-  for await (const chunk of rest()) {
-    tick(chunk.length);
-    feeder.write(chunk);
-  }
-  const parsed = feeder.finish();
-  parsed.notes.unshift(...sniffNotes);
+  const parsed = parser.finish();
+  parsed.notes.unshift(...(detected.notes ?? []));
   return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };
 }

@@ -13,3 +13,33 @@ export interface ByteChunkParser extends ChunkParser {
 export function readsBytes(p: ChunkParser): p is ByteChunkParser {
   return typeof (p as Partial<ByteChunkParser>).writeBytes === 'function';
 }
+
+/**
+ * A parser's input, text (an editor's document) or bytes (a file), whichever is fed first: each side
+ * is made on first use, and feeding the other one after it is a programming error.
+ */
+export class TextOrBytes<T extends { write(chunk: string): void }, B extends { write(chunk: Uint8Array): void }> {
+  private text: T | undefined;
+  private bytes: B | undefined;
+
+  constructor(
+    private readonly what: string,
+    private readonly makeText: () => T,
+    private readonly makeBytes: () => B,
+  ) {}
+
+  writeText(chunk: string): void {
+    if (this.bytes) throw new Error(`${this.what}: text after bytes`);
+    (this.text ??= this.makeText()).write(chunk);
+  }
+
+  writeBytes(chunk: Uint8Array): void {
+    if (this.text) throw new Error(`${this.what}: bytes after text`);
+    (this.bytes ??= this.makeBytes()).write(chunk);
+  }
+
+  /** The side that was fed (the text side when neither was). */
+  fed(): T | B {
+    return this.bytes ?? (this.text ??= this.makeText());
+  }
+}

@@ -6,7 +6,9 @@
 import type { ParsedLog } from '../model/frame.ts';
 import { CURL_FORMAT, createCurlParser, parseCurl } from './curl.ts';
 import { ENVOY_FORMAT, createEnvoyParser, parseEnvoy } from './envoy.ts';
-import { GO_FORMAT, createGoHttp2debugParser, parseGoHttp2debug } from './goHttp2debug.ts';
+import { GO_FORMAT, GoByteFeeder, createGoHttp2debugParser, parseGoHttp2debug } from './goHttp2debug.ts';
+import type { ByteChunkParser } from './byteChunk.ts';
+import { TextOrBytes } from './byteChunk.ts';
 import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser } from './incremental.ts';
 import { NETLOG_FORMAT, createNetlogParser, parseNetlog } from './netlog.ts';
@@ -32,10 +34,16 @@ export const TEXT_PARSERS: Record<string, (text: string) => ParsedLog> = {
   [ENVOY_FORMAT]: parseEnvoy,
 };
 
-/** The Go parser's line interface, as a chunk parser. */
-function goChunkParser(): ChunkParser {
-  const p = createGoHttp2debugParser();
-  return lineChunkParser(p.line, p.finish);
+/** The Go parser as a chunk parser: text line by line, a file's bytes through the byte feeder. */
+function goChunkParser(): ByteChunkParser {
+  const input = new TextOrBytes('Go parser', () => {
+    const p = createGoHttp2debugParser();
+    return lineChunkParser(p.line, p.finish);
+  }, () => {
+    const feeder = new GoByteFeeder();
+    return { write: (c: Uint8Array) => feeder.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength)), finish: () => feeder.finish() };
+  });
+  return { write: (chunk) => input.writeText(chunk), writeBytes: (chunk) => input.writeBytes(chunk), finish: () => input.fed().finish() };
 }
 
 export const CHUNK_PARSERS: Record<string, () => ChunkParser> = {

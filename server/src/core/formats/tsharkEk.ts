@@ -7,6 +7,7 @@
 import type { ParsedLog } from '../model/frame.ts';
 import { CaptureCollector, KEPT_LAYERS, ekNaming } from './capture.ts';
 import type { ByteChunkParser } from './byteChunk.ts';
+import { TextOrBytes } from './byteChunk.ts';
 import { parseAll } from './incremental.ts';
 import { JsonByteTokenizer } from './jsonBytes.ts';
 import { JsonTokenizer, TreeBuilder, firstOf, intOf, objOf } from './jsonTokenizer.ts';
@@ -32,20 +33,13 @@ export function createTsharkEkParser(): ByteChunkParser {
       collector.addPacket(layers, root.line, intOf(firstOf(obj, 'timestamp')));
     },
   });
-  // Text (an editor's document) or bytes (a file: skipped layers are never decoded), not both.
-  let text: JsonTokenizer | undefined;
-  let bytes: JsonByteTokenizer | undefined;
+  // Bytes from a file: skipped layers are never decoded.
+  const input = new TextOrBytes('tshark EK parser', () => new JsonTokenizer(builder), () => new JsonByteTokenizer(builder));
   return {
-    write(chunk: string): void {
-      if (bytes) throw new Error('tshark EK parser: text after bytes');
-      (text ??= new JsonTokenizer(builder)).write(chunk);
-    },
-    writeBytes(chunk: Uint8Array): void {
-      if (text) throw new Error('tshark EK parser: bytes after text');
-      (bytes ??= new JsonByteTokenizer(builder)).write(chunk);
-    },
+    write: (chunk) => input.writeText(chunk),
+    writeBytes: (chunk) => input.writeBytes(chunk),
     finish(): ParsedLog {
-      const tok = bytes ?? text ?? (text = new JsonTokenizer(builder));
+      const tok = input.fed();
       tok.end();
       const notes = jsonTroubleNotes(tok, builder, 'EK export', collector.packets, collector.frames.length, 'packet');
       if (collector.packets === 0 && notPackets > 0) notes.push('These JSON lines are not a tshark -T ek export: no line has "layers".');

@@ -10,6 +10,7 @@
 import type { ParsedLog } from '../model/frame.ts';
 import { CaptureCollector, KEPT_LAYERS, dotted, tsharkLayers } from './capture.ts';
 import type { ByteChunkParser } from './byteChunk.ts';
+import { TextOrBytes } from './byteChunk.ts';
 import { parseAll } from './incremental.ts';
 import { JsonByteTokenizer } from './jsonBytes.ts';
 import type { JsonError } from './jsonTokenizer.ts';
@@ -94,21 +95,12 @@ export function createTsharkJsonParser(opts: TsharkJsonOptions = {}): ByteChunkP
       collector.addPacket(layers, root.line);
     },
   });
-  // Text (an editor's document) or bytes (a file), whichever comes first; not both.
-  let text: JsonTokenizer | undefined;
-  let bytes: JsonByteTokenizer | undefined;
-  const tok = (): JsonTokenizer | JsonByteTokenizer => bytes ?? text ?? (text = new JsonTokenizer(builder));
+  const input = new TextOrBytes('tshark JSON parser', () => new JsonTokenizer(builder), () => new JsonByteTokenizer(builder));
   return {
-    write(chunk: string): void {
-      if (bytes) throw new Error('tshark JSON parser: text after bytes');
-      (text ??= new JsonTokenizer(builder)).write(chunk);
-    },
-    writeBytes(chunk: Uint8Array): void {
-      if (text) throw new Error('tshark JSON parser: bytes after text');
-      (bytes ??= new JsonByteTokenizer(builder)).write(chunk);
-    },
+    write: (chunk) => input.writeText(chunk),
+    writeBytes: (chunk) => input.writeBytes(chunk),
     finish(): ParsedLog {
-      const t = tok();
+      const t = input.fed();
       t.end();
       const notes = jsonTroubleNotes(t, builder, 'JSON export', collector.packets, collector.frames.length, 'packet');
       if (collector.packets === 0 && (notPackets > 0 || !t.error)) {
