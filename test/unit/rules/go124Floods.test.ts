@@ -19,10 +19,9 @@ import type { Analysis } from '../../../server/src/core/analyze.ts';
 import { FrameType } from '../../../server/src/core/model/frame.ts';
 import type { FrameRecord } from '../../../server/src/core/model/trace.ts';
 import type { ProfileVerdict } from '../../../server/src/core/rules/budget.ts';
-import { ConnectionLoad } from '../../../server/src/core/rules/calmCauses.ts';
-import { PROFILES, profileById } from '../../../server/src/core/rules/profiles.ts';
+import { profileById } from '../../../server/src/core/rules/profiles.ts';
 import { FIXTURES, fixture, fixtureJson } from '../helpers.ts';
-import { analyzedFixture, byRule, floodLogPath } from './ruleHelpers.ts';
+import { analyzedFixture, byRule, firstConnectionLoad as load, floodLogPath } from './ruleHelpers.ts';
 
 interface Run {
   name: string;
@@ -62,14 +61,6 @@ const EXPECT: Record<string, { rule: string; type: number; others: string[]; ser
 };
 const VIOLATIONS = ['flow-control-violation', 'stream-id-violation', 'stream-state-violation', 'concurrent-streams-exceeded'];
 
-/** Every load meter run over the first connection of a log. */
-function load(a: Analysis): ConnectionLoad {
-  const trace = a.trace!;
-  const conn = trace.connections[0]!;
-  const l = new ConnectionLoad(trace, conn, { profiles: PROFILES });
-  for (const i of conn.frames) l.frame(trace.frames[i]!);
-  return l;
-}
 const goVerdict = (vs: ProfileVerdict[]): ProfileVerdict | undefined => vs.find((v) => v.profile.id === 'go');
 
 /** Frames of `type` from the client up to `f` (inclusive): "the flood's N-th frame", in either side's log. */

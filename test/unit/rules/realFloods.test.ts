@@ -10,10 +10,8 @@ import type { Analysis } from '../../../server/src/core/analyze.ts';
 import { FrameType } from '../../../server/src/core/model/frame.ts';
 import type { FrameRecord } from '../../../server/src/core/model/trace.ts';
 import type { ProfileVerdict } from '../../../server/src/core/rules/budget.ts';
-import { ConnectionLoad } from '../../../server/src/core/rules/calmCauses.ts';
-import { PROFILES } from '../../../server/src/core/rules/profiles.ts';
 import { fixtureJson } from '../helpers.ts';
-import { analyzedFixture, byRule, floodLogPath } from './ruleHelpers.ts';
+import { analyzedFixture, byRule, firstConnectionLoad as load, floodLogPath } from './ruleHelpers.ts';
 
 interface FloodRun {
   name: string;
@@ -44,14 +42,6 @@ function split(name: string): [string, string] {
   return [server, attack];
 }
 
-/** Every load meter run over the first connection of a fixture. */
-function load(a: Analysis): ConnectionLoad {
-  const trace = a.trace!;
-  const conn = trace.connections[0]!;
-  const l = new ConnectionLoad(trace, conn, { profiles: PROFILES });
-  for (const i of conn.frames) l.frame(trace.frames[i]!);
-  return l;
-}
 
 const verdict = (vs: ProfileVerdict[], profile: string): ProfileVerdict | undefined => vs.find((v) => v.profile.id === profile);
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Analysis } from '../../../server/src/core/analyze.ts';
 import { analyzeText } from '../../../server/src/core/analyze.ts';
 import type { FrameRecord } from '../../../server/src/core/model/trace.ts';
-import { selectProfiles } from '../../../server/src/core/rules/profiles.ts';
+import { PROFILES, selectProfiles } from '../../../server/src/core/rules/profiles.ts';
+import { ConnectionLoad } from '../../../server/src/core/rules/calmCauses.ts';
 import type { Finding, RuleContext } from '../../../server/src/core/rules/types.ts';
 import { FIXTURES, fixture } from '../helpers.ts';
 
@@ -43,4 +44,13 @@ export function countUpTo(a: Analysis, upTo: number, pick: (f: FrameRecord) => b
     if (pick(f)) n++;
   }
   return n;
+}
+
+/** Every load meter run over the first connection of a log. */
+export function firstConnectionLoad(a: Analysis): ConnectionLoad {
+  const trace = a.trace!;
+  const conn = trace.connections[0]!;
+  const l = new ConnectionLoad(trace, conn, { profiles: PROFILES });
+  for (const i of conn.frames) l.frame(trace.frames[i]!);
+  return l;
 }
