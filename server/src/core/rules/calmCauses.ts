@@ -136,6 +136,8 @@ export class ConnectionLoad {
   readonly reset: ResetMeter;
   readonly windowUpdates: WindowUpdateMeter;
   private readonly meters: Array<{ side: Side; meter: Meter }> = [];
+  /** The meters' frame methods, bound once: a call through a function value, not a megamorphic `.frame` lookup per frame and meter. */
+  private readonly feeds: Array<(f: FrameRecord) => void>;
 
   constructor(trace: Trace, conn: Connection, ctx: RuleContext) {
     // Each meter reads the threshold overrides of the rule that reports it.
@@ -155,15 +157,13 @@ export class ConnectionLoad {
     this.reset = new ResetMeter(m('reset-flood'));
     this.windowUpdates = new WindowUpdateMeter(m('window-update-dribble'), this.flow);
     this.meters.push({ side: 'client', meter: this.rapid }, { side: 'client', meter: this.reset }, { side: 'client', meter: this.windowUpdates });
+    this.feeds = this.meters.map(({ meter }) => meter.frame.bind(meter));
   }
-
-  /** The meters' frame methods, bound once: a call through a function value, not a megamorphic `.frame` lookup per frame and meter. */
-  private feeds: Array<(f: FrameRecord) => void> | undefined;
 
   frame(f: FrameRecord): void {
     const v = this.flow.frame(f);
     if (v && this.onFlowViolation) this.onFlowViolation(v);
-    const feeds = (this.feeds ??= this.meters.map(({ meter }) => meter.frame.bind(meter)));
+    const feeds = this.feeds;
     for (let k = 0; k < feeds.length; k++) feeds[k]!(f);
   }
 
