@@ -99,3 +99,16 @@ export class ByteInterner<T = string> {
 export function latin1(b: Buffer, start: number, end: number): string {
   return b.toString('latin1', start, end);
 }
+
+/** The same bytes as a Buffer (no copy). */
+export function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A hex digit's value (either case), or -1. */
+export function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}

@@ -2,6 +2,7 @@
  * Decoder for Go's `%q` / strconv.Quote output (what the Framer prints for data=, ping=, Debug=).
  * Linear, never throws: a malformed escape is kept as literal text.
  */
+import { hexDigit } from './byteText.ts';
 
 export interface GoQuoted {
   /** Decoded bytes (a `\xHH` is one byte, a raw character its UTF-8 bytes). */
@@ -11,13 +12,6 @@ export interface GoQuoted {
 }
 
 const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, '"': 34, "'": 39 };
-
-const hexValue = (c: number): number => {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-};
 
 function pushUtf8(out: number[], cp: number): void {
   if (cp < 0x80) out.push(cp);
@@ -68,7 +62,7 @@ export function decodeGoQuoted(text: string, start: number, maxBytes = Infinity)
       let v = 0;
       let ok = true;
       for (let k = 0; k < digits; k++) {
-        const h = hexValue(text.charCodeAt(i + 2 + k));
+        const h = hexDigit(text.charCodeAt(i + 2 + k));
         if (h < 0) { ok = false; break; }
         v = v * 16 + h;
       }

@@ -15,6 +15,7 @@
  * is scanned, not kept), at most `maxDepth` open containers.
  */
 import type { JScalar, JsonError, JsonSink, TokenizerOptions } from './jsonTokenizer.ts';
+import { asBuffer, hexDigit } from './byteText.ts';
 
 /** A sink that may also say, before a member's string value is read, that it will not keep it. */
 export interface ByteJsonSink extends JsonSink {
@@ -33,10 +34,6 @@ const enum KeyAt { None, Text, Chunk, Buf }
 /** Bytes a string may need to give `maxString` UTF-16 units: at most 6 per unit (`\uXXXX`), plus a partial sequence. */
 const bytesFor = (maxString: number): number => maxString * 6 + 16;
 
-function toBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
-
 /** The first byte from `i` that ends a plain run inside a string: a quote, a backslash, a control or non-ASCII byte (or `n`). */
 function plainEnd(b: Buffer, i: number, n: number): number {
   while (i < n) {
@@ -45,10 +42,6 @@ function plainEnd(b: Buffer, i: number, n: number): number {
     i++;
   }
   return n;
-}
-
-function hexVal(c: number): number {
-  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
 }
 
 /**
@@ -71,7 +64,7 @@ export function decodeJsonString(b: Buffer, s: number, e: number, hasEscape: boo
       const c = b[i + 1]!;
       if (c === 117) {
         if (i + 6 > e) { from = e; break; }
-        out += String.fromCharCode((hexVal(b[i + 2]!) << 12) | (hexVal(b[i + 3]!) << 8) | (hexVal(b[i + 4]!) << 4) | hexVal(b[i + 5]!));
+        out += String.fromCharCode((hexDigit(b[i + 2]!) << 12) | (hexDigit(b[i + 3]!) << 8) | (hexDigit(b[i + 4]!) << 4) | hexDigit(b[i + 5]!));
         i += 6;
       } else {
         out += c === 110 ? '\n' : c === 116 ? '\t' : c === 114 ? '\r' : c === 98 ? '\b' : c === 102 ? '\f' : String.fromCharCode(c);
@@ -258,7 +251,7 @@ export class JsonByteTokenizer {
   }
 
   write(chunk: Uint8Array): void {
-    let b = toBuffer(chunk);
+    let b = asBuffer(chunk);
     if (this.error) {
       if (this.found && !this.found.done) this.moreFound(b, 0);
       return;
@@ -571,7 +564,7 @@ export class JsonByteTokenizer {
           i++;
           continue;
         }
-        if (hexVal(c) < 0) { this.fail('bad \\u escape in a string', i); return n; }
+        if (hexDigit(c) < 0) { this.fail('bad \\u escape in a string', i); return n; }
         i++;
         if (++this.esc === 6) this.esc = 0;
         continue;

@@ -9,6 +9,7 @@ import { ENVOY_FORMAT, createEnvoyParser, parseEnvoy } from './envoy.ts';
 import { GO_FORMAT, GoByteFeeder, createGoHttp2debugParser, parseGoHttp2debug } from './goHttp2debug.ts';
 import type { ByteChunkParser } from './byteChunk.ts';
 import { TextOrBytes } from './byteChunk.ts';
+import { asBuffer } from './byteText.ts';
 import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser } from './incremental.ts';
 import { NETLOG_FORMAT, createNetlogParser, parseNetlog } from './netlog.ts';
@@ -41,7 +42,7 @@ function goChunkParser(): ByteChunkParser {
     return lineChunkParser(p.line, p.finish);
   }, () => {
     const feeder = new GoByteFeeder();
-    return { write: (c: Uint8Array) => feeder.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength)), finish: () => feeder.finish() };
+    return { write: (c: Uint8Array) => feeder.write(asBuffer(c)), finish: () => feeder.finish() };
   });
   return { write: (chunk) => input.writeText(chunk), writeBytes: (chunk) => input.writeBytes(chunk), finish: () => input.fed().finish() };
 }
