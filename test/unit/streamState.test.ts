@@ -268,4 +268,24 @@ describe('buildTrace: whole logs (hand-made)', () => {
     assert.equal(t.connections[0]!.role, 'client');
     assert.deepEqual(violations(t), []);
   });
+
+  it('a stream whose id jumped far ahead keeps its frames when the dense ids later reach it', () => {
+    // Stream 20001 opens first (a jump: it is kept apart from the dense ids), then ids 1…20003 are
+    // opened in order; frames on 20001 afterwards must still land on the stream first opened there.
+    const opened = Array.from({ length: 10_002 }, (_, k) => wrote(`HEADERS flags=END_STREAM|END_HEADERS stream=${2 * k + 1} len=10`));
+    const t = trace([
+      ...clientPreface(),
+      wrote('HEADERS flags=END_HEADERS stream=20001 len=10'),
+      ...opened.filter((_, k) => 2 * k + 1 !== 20001),
+      wrote('DATA flags=END_STREAM stream=20001 len=3 data="abc"'),
+    ]);
+    const conn = t.connections[0]!;
+    const jumped = conn.streams.get(20001)!;
+    assert.equal(conn.streams.size, 10_002);
+    assert.equal(jumped.frames.length, 2);
+    assert.equal(jumped.dataBytesSent, 3);
+    assert.equal(jumped.status.state, 'half-closed (local)');
+    // Every frame of the connection is listed once, in log order.
+    assert.deepEqual(conn.frames, t.frames.map((f) => f.index));
+  });
 });

@@ -68,7 +68,7 @@ export interface Trace {
 /**
  * A stream with all its fields in place from the start: one fixed shape for 10^5 streams (see
  * FrameSlot). Method, path, authority and status are read from the (shared) header lists when asked
- * for, not kept per stream.
+ * for, and the initiator from the id, not kept per stream.
  */
 class StreamSlot implements Stream {
   frames: number[] = [];
@@ -80,7 +80,8 @@ class StreamSlot implements Stream {
   resetFrame: number | undefined = undefined;
   dataBytesSent = 0;
   dataBytesReceived = 0;
-  constructor(public id: number, public connection: string, public status: StreamStatus, public initiator: 'client' | 'server') {}
+  constructor(public id: number, public connection: string, public status: StreamStatus) {}
+  get initiator(): 'client' | 'server' { return this.id % 2 === 1 ? 'client' : 'server'; }
   get method(): string | undefined { return headerValue(this.requestHeaders, ':method'); }
   get path(): string | undefined { return headerValue(this.requestHeaders, ':path'); }
   get authority(): string | undefined { return headerValue(this.requestHeaders, ':authority'); }
@@ -106,12 +107,38 @@ function inferRole(frames: FrameEvent[]): Role {
 interface ConnBuild {
   /** By direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
   blocks: { sent?: number; received?: number };
-  /** Streams by id while ids are dense: an array read instead of a lookup in a map of 10^5 streams. */
-  byIndex: Array<Stream | undefined>;
+  /**
+   * Streams by id while ids are dense, in pages of STREAM_PAGE ids: an array read instead of a lookup
+   * in a map of 10^5 streams. Pages, not one array grown by push: each growth of a large array leaves
+   * its old copy in the large-object space until a full collection, which a big log pays in peak RSS.
+   */
+  pages: Array<Array<Stream | undefined> | undefined>;
+  /** Streams kept in the map only (their id was a jump). */
+  sparse: number;
+  /** Frames of the connection placed so far in its presized `frames`. */
+  placed: number;
 }
 
+const STREAM_PAGE = 4096;
+/** Dense ids (each side counts up by 2) stay within a few times the number of streams: only those are paged. */
+const DENSE_SLACK = 4096;
+
 function lookupStream(b: ConnBuild, conn: Connection, id: number): Stream | undefined {
-  return id < b.byIndex.length ? b.byIndex[id] : conn.streams.get(id);
+  const page = b.pages[Math.floor(id / STREAM_PAGE)];
+  const stream = page === undefined ? undefined : page[id % STREAM_PAGE];
+  // A stream whose id was a jump is in the map only.
+  return stream !== undefined || b.sparse === 0 ? stream : conn.streams.get(id);
+}
+
+function placeStream(b: ConnBuild, conn: Connection, stream: Stream): void {
+  const id = stream.id;
+  if (id >= 4 * conn.streams.size + DENSE_SLACK) {
+    b.sparse++;
+    return;
+  }
+  const at = Math.floor(id / STREAM_PAGE);
+  while (b.pages.length <= at) b.pages.push(undefined);
+  (b.pages[at] ??= new Array<Stream | undefined>(STREAM_PAGE))[id % STREAM_PAGE] = stream;
 }
 
 export function buildTrace(parsed: ParsedLog): Trace {
@@ -124,10 +151,16 @@ export function buildTrace(parsed: ParsedLog): Trace {
   const unknownRole = new Map<string, FrameRecord[]>();
   let lastId: string | undefined;
   let gathering: FrameRecord[] | undefined;
+  // Frames per connection, counted in runs, so that each connection's frame list is allocated once
+  // at its size (see ConnBuild.pages for why growing large arrays costs).
+  const counts = new Map<string, number>();
+  let runStart = 0;
   for (let index = 0; index < frames.length; index++) {
     const f = frames[index]!;
     f.index = index;
     if (f.connection !== lastId) {
+      if (lastId !== undefined) counts.set(lastId, (counts.get(lastId) ?? 0) + index - runStart);
+      runStart = index;
       const id = (lastId = f.connection);
       if (!connectionById.has(id)) {
         const info = parsed.connections.get(id) ?? { id };
@@ -153,22 +186,24 @@ export function buildTrace(parsed: ParsedLog): Trace {
     }
     gathering?.push(f);
   }
+  if (lastId !== undefined) counts.set(lastId, (counts.get(lastId) ?? 0) + frames.length - runStart);
+  for (const conn of connections) conn.frames = new Array<number>(counts.get(conn.id) ?? 0);
   for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(list);
 
   /** What is being built per connection (ConnBuild). */
   const building = new Map<string, ConnBuild>();
   let conn: Connection | undefined;
-  let connState: ConnBuild = { blocks: {}, byIndex: [] };
+  let connState: ConnBuild = { blocks: {}, pages: [], sparse: 0, placed: 0 };
   let blocks = connState.blocks;
   for (const f of frames) {
     if (conn === undefined || f.connection !== conn.id) {
       conn = connectionById.get(f.connection)!;
       let b = building.get(conn.id);
-      if (!b) building.set(conn.id, (b = { blocks: {}, byIndex: [] }));
+      if (!b) building.set(conn.id, (b = { blocks: {}, pages: [], sparse: 0, placed: 0 }));
       connState = b;
       blocks = b.blocks;
     }
-    conn.frames.push(f.index);
+    conn.frames[connState.placed++] = f.index;
     if (f.streamId === 0) conn.ownFrames.push(f.index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
@@ -201,15 +236,9 @@ export function buildTrace(parsed: ParsedLog): Trace {
       if (f.streamId <= maxSeen) state = streamStatus('closed', 'implicit'); // §5.1.1: lower idle ids are closed
       else if (conn.joinedMidway && f.type !== FrameType.HEADERS) state = streamStatus('unknown');
       else state = streamStatus('idle');
-      stream = new StreamSlot(f.streamId, conn.id, state, initiator);
+      stream = new StreamSlot(f.streamId, conn.id, state);
       conn.streams.set(f.streamId, stream);
-      const byIndex = connState.byIndex;
-      // Dense ids (each side counts up by 2) are also kept in an array, which stays within a few
-      // times the number of streams; an id past that (a jump) is in the map only.
-      if (f.streamId < byIndex.length + 4096 && f.streamId < 4 * conn.streams.size + 4096) {
-        while (byIndex.length < f.streamId) byIndex.push(undefined);
-        byIndex[f.streamId] = stream;
-      }
+      placeStream(connState, conn, stream);
       if (f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) {
         if (initiator === 'client') conn.maxClientStream = Math.max(conn.maxClientStream, f.streamId);
         else conn.maxServerStream = Math.max(conn.maxServerStream, f.streamId);
