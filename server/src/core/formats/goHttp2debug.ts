@@ -13,6 +13,7 @@ import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, 
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
+import { ChunkedList } from './chunkedList.ts';
 
 export const GO_FORMAT = 'go-http2debug';
 
@@ -520,7 +521,7 @@ function flagsOf(type: number, text: string): number {
  * lines containing `http2: ` (see core/stream.ts) — the other lines cannot matter to this format.
  */
 export function createGoHttp2debugParser(): LineParser {
-  const frames: FrameEvent[] = [];
+  const frames = new ChunkedList<FrameEvent>();
   const echoes: FrameEvent[] = [];
   const connections = new Map<string, ConnectionInfo>();
   const notes: string[] = [];
@@ -874,7 +875,7 @@ export function createGoHttp2debugParser(): LineParser {
       }
       notes.push('Only frames received are logged (GODEBUG=http2debug=1): run with GODEBUG=http2debug=2 to see the frames this process wrote as well.');
     }
-    return { format: GO_FORMAT, frames, connections, lineCount, notes };
+    return { format: GO_FORMAT, frames: frames.take(), connections, lineCount, notes };
   };
   return { line: onLine, bytesLine, finish };
 }
