@@ -20,6 +20,7 @@ describe('FrameSlot', () => {
         assert.equal(f.stateAfter, after);
       }
     }
+    assert.ok(f instanceof FrameSlot);
     assert.equal(f.type, 1);
     assert.equal(f.flags, 0x25);
     assert.equal(f.direction, 'sent');
@@ -54,5 +55,21 @@ describe('FrameSlot', () => {
     assert.equal(new FrameSlot('c', 'sent', 12, 'UNKNOWN_FRAME_TYPE_12', 0, 1, 5, 0, 0, 5, undefined).typeName, 'UNKNOWN_FRAME_TYPE_12');
     assert.equal(new FrameSlot('c', 'sent', -1, '', 0, 1, 5, 0, 0, 5, undefined).typeName, '');
     assert.equal(new FrameSlot('c', 'sent', 8, 'WINDOW_UPDATE', 0, 0, 4, 0, 0, 5, undefined).typeName, 'WINDOW_UPDATE');
+  });
+
+  it('keeps a preview or headers when the side object for rarer fields is made later, and the other way round', () => {
+    const d = new FrameSlot('c', 'received', 0, 'DATA', 0, 1, 5000, 0, 0, 5, undefined);
+    d.dataPreview = 'abc';
+    d.dataOmitted = 4997;
+    d.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: 'test' };
+    assert.deepEqual([d.dataPreview, d.dataOmitted, d.violation?.error, d.headers], ['abc', 4997, 'PROTOCOL_ERROR', undefined]);
+    const fields = [{ name: ':method', value: 'GET' }];
+    const h = new FrameSlot('c', 'sent', 1, 'HEADERS', 4, 1, 10, 0, 40_000, 40_010, 2);
+    h.headers = fields;
+    assert.deepEqual([h.headers, h.startChar, h.endChar, h.dataPreview], [fields, 40_000, 40_010, undefined]);
+    h.startChar = 3;
+    h.endChar = 9;
+    h.headers = undefined;
+    assert.deepEqual([h.headers, h.startChar, h.endChar], [undefined, 3, 9]);
   });
 });

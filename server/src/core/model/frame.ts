@@ -148,22 +148,27 @@ type FrameExtras = Partial<Pick<FrameEvent, 'typeName' | 'errorCode' | 'lastStre
 const SPAN_START_LIMIT = 1 << 15;
 const SPAN_END_LIMIT = 1 << 16;
 
+function packSpan(startChar: number, endChar: number): number {
+  return startChar >= 0 && startChar < SPAN_START_LIMIT && endChar >= 0 && endChar < SPAN_END_LIMIT && Number.isInteger(startChar) && Number.isInteger(endChar)
+    ? startChar * SPAN_END_LIMIT + endChar
+    : -1;
+}
+
 /**
  * A frame with every field it can ever get already in place — the format's fields and the trace's
  * (`index`, states) — so that one allocation of one fixed shape serves a frame for its whole life: a
  * log of 10^6 frames otherwise grows each object property by property. The fields that only a few
  * frame types carry (error codes, settings, increments…) live in one side object, made when first
- * set. The Go parser uses it; plain objects of other formats work the same.
+ * set, which then also holds the preview or headers.
  */
 export class FrameSlot implements FrameEvent {
   index: number;
   /** Type + 1 (9 bits), flags (8), received (1), stateBefore (4), stateAfter (4): one small integer, not five fields. */
   private bits: number;
-  /** startChar · 2^16 + endChar, or -1 when either is too big (both are then in `x`). */
+  /** startChar · 2^16 + endChar, or -1 when either is too big (both are then in the extras). */
   private span: number;
-  /** A DATA frame's preview (string) or a field block's headers (array): no frame type has both. */
-  private payload: string | HeaderField[] | undefined;
-  private x: FrameExtras | undefined;
+  /** A DATA frame's preview (string), a field block's headers (array), or the extras (which then hold either). */
+  private payload: string | HeaderField[] | FrameExtras | undefined;
 
   constructor(
     public connection: string,
@@ -178,23 +183,41 @@ export class FrameSlot implements FrameEvent {
     endChar: number,
     public time: number | undefined,
   ) {
-    this.payload = undefined;
     this.index = 0;
-    this.x = undefined;
     this.bits = ((type + 1) & 0x1ff) | ((flags & 0xff) << 9) | (direction === 'received' ? 1 << 17 : 0);
-    this.span = 0;
-    this.setSpan(startChar, endChar);
+    const span = (this.span = packSpan(startChar, endChar));
+    let extras: FrameExtras | undefined;
+    if (span < 0) extras = { startChar, endChar };
     // A name other than the one RFC 9113 gives the type (`UNKNOWN_FRAME_TYPE_12`, ``) is kept as printed.
-    if (CORE_TYPE_NAMES[type] !== typeName) (this.x ??= {}).typeName = typeName;
+    if (CORE_TYPE_NAMES[type] !== typeName) (extras ??= {}).typeName = typeName;
+    this.payload = extras;
+  }
+
+  /** The extras object, if any. */
+  private get x(): FrameExtras | undefined {
+    const p = this.payload;
+    return p !== undefined && typeof p !== 'string' && !Array.isArray(p) ? p : undefined;
+  }
+
+  /** The extras object, made (with the preview or headers moved into it) when missing. */
+  private xs(): FrameExtras {
+    const p = this.payload;
+    if (p !== undefined && typeof p !== 'string' && !Array.isArray(p)) return p;
+    const x: FrameExtras = {};
+    if (typeof p === 'string') x.dataPreview = p;
+    else if (p !== undefined) x.headers = p;
+    this.payload = x;
+    return x;
   }
 
   private setSpan(startChar: number, endChar: number): void {
-    if (startChar >= 0 && startChar < SPAN_START_LIMIT && endChar >= 0 && endChar < SPAN_END_LIMIT && Number.isInteger(startChar) && Number.isInteger(endChar)) {
-      this.span = startChar * SPAN_END_LIMIT + endChar;
-      if (this.x?.startChar !== undefined) { delete this.x.startChar; delete this.x.endChar; }
+    const span = packSpan(startChar, endChar);
+    this.span = span;
+    if (span >= 0) {
+      const x = this.x;
+      if (x?.startChar !== undefined) { delete x.startChar; delete x.endChar; }
     } else {
-      this.span = -1;
-      const x = (this.x ??= {});
+      const x = this.xs();
       x.startChar = startChar;
       x.endChar = endChar;
     }
@@ -205,15 +228,23 @@ export class FrameSlot implements FrameEvent {
   get endChar(): number { return this.span >= 0 ? this.span % SPAN_END_LIMIT : this.x!.endChar!; }
   set endChar(v: number) { this.setSpan(this.startChar, v); }
 
-  get dataPreview(): string | undefined { const p = this.payload; return typeof p === 'string' ? p : this.x?.dataPreview; }
-  set dataPreview(v: string | undefined) {
-    if (Array.isArray(this.payload)) (this.x ??= {}).dataPreview = v;
-    else this.payload = v;
+  get dataPreview(): string | undefined {
+    const p = this.payload;
+    return typeof p === 'string' ? p : p === undefined || Array.isArray(p) ? undefined : p.dataPreview;
   }
-  get headers(): HeaderField[] | undefined { const p = this.payload; return p !== undefined && typeof p !== 'string' ? p : this.x?.headers; }
+  set dataPreview(v: string | undefined) {
+    const p = this.payload;
+    if (p === undefined || typeof p === 'string') this.payload = v;
+    else this.xs().dataPreview = v;
+  }
+  get headers(): HeaderField[] | undefined {
+    const p = this.payload;
+    return Array.isArray(p) ? p : p === undefined || typeof p === 'string' ? undefined : p.headers;
+  }
   set headers(v: HeaderField[] | undefined) {
-    if (typeof this.payload === 'string') (this.x ??= {}).headers = v;
-    else this.payload = v;
+    const p = this.payload;
+    if (p === undefined || Array.isArray(p)) this.payload = v;
+    else this.xs().headers = v;
   }
 
   get type(): number { return (this.bits & 0x1ff) - 1; }
@@ -226,19 +257,19 @@ export class FrameSlot implements FrameEvent {
   set stateAfter(v: StreamState | undefined) { this.bits = (this.bits & ~(0xf << 22)) | (stateCode(v) << 22); }
 
   get errorCode(): number | undefined { return this.x?.errorCode; }
-  set errorCode(v: number | undefined) { (this.x ??= {}).errorCode = v; }
+  set errorCode(v: number | undefined) { this.xs().errorCode = v; }
   get lastStreamId(): number | undefined { return this.x?.lastStreamId; }
-  set lastStreamId(v: number | undefined) { (this.x ??= {}).lastStreamId = v; }
+  set lastStreamId(v: number | undefined) { this.xs().lastStreamId = v; }
   get debugData(): string | undefined { return this.x?.debugData; }
-  set debugData(v: string | undefined) { (this.x ??= {}).debugData = v; }
+  set debugData(v: string | undefined) { this.xs().debugData = v; }
   get settings(): Array<[string, number]> | undefined { return this.x?.settings; }
-  set settings(v: Array<[string, number]> | undefined) { (this.x ??= {}).settings = v; }
+  set settings(v: Array<[string, number]> | undefined) { this.xs().settings = v; }
   get increment(): number | undefined { return this.x?.increment; }
-  set increment(v: number | undefined) { (this.x ??= {}).increment = v; }
+  set increment(v: number | undefined) { this.xs().increment = v; }
   get pingPayload(): string | undefined { return this.x?.pingPayload; }
-  set pingPayload(v: string | undefined) { (this.x ??= {}).pingPayload = v; }
+  set pingPayload(v: string | undefined) { this.xs().pingPayload = v; }
   get dataOmitted(): number | undefined { return this.x?.dataOmitted; }
-  set dataOmitted(v: number | undefined) { (this.x ??= {}).dataOmitted = v; }
+  set dataOmitted(v: number | undefined) { this.xs().dataOmitted = v; }
   get violation(): Violation | undefined { return this.x?.violation; }
-  set violation(v: Violation | undefined) { (this.x ??= {}).violation = v; }
+  set violation(v: Violation | undefined) { this.xs().violation = v; }
 }
