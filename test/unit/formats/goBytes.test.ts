@@ -70,6 +70,22 @@ describe('Go parser: byte path = string reference', () => {
     assert.equal(parsed.frames[0]!.headers!.length, 100_000);
   });
 
+  it('an `h` anywhere in the prefix, at each offset within a 4-byte word, is seen (hand-made)', () => {
+    // The next line's tag is first looked for where the last one sat, and the prefix before it is
+    // checked for an `h` four bytes at a time: the first `http2: ` of a line decides what it is.
+    const frame = 'http2: Framer 0xc0000022a0: read RST_STREAM stream=1 len=4 ErrCode=CANCEL';
+    const lines = [`2026/11/24 12:04:39 ${frame}`];
+    for (let k = 0; k < 20; k++) {
+      const prefix = '2026/11/24 12:04:39 '.split('');
+      prefix[k] = 'h';
+      lines.push(prefix.join('') + frame, prefix.join('').slice(0, k) + 'http2: x ' + frame.slice(7));
+    }
+    const text = lines.join('\n') + '\n';
+    const reference = parseGoHttp2debugByLines(text);
+    assert.deepStrictEqual(parseGoHttp2debug(text), reference);
+    assert.deepStrictEqual(inChunks(Buffer.from(text), 97), reference);
+  });
+
   it('fuzzed Go-like lines (hand-made: real line shapes with random edits)', () => {
     const shapes = [
       '2026/11/24 12:04:39 http2: Framer 0xc00013c000: wrote SETTINGS len=30, settings: MAX_FRAME_SIZE=1048576, INITIAL_WINDOW_SIZE=1048576',
@@ -91,7 +107,7 @@ describe('Go parser: byte path = string reference', () => {
       '2026/11/24 12:04:39 http2: Framer 0xC0000022A0: read HEADERS flags=PADDED|PRIORITY|END_HEADERS stream=3 len=12',
       '2026/11/24 12:04:39 http2: Framer 0x0c00000000022a0: wrote CONTINUATION stream=3 len=12',
     ];
-    const edit = fc.tuple(fc.nat(), fc.nat(8), fc.string({ maxLength: 6, unit: fc.constantFrom('"', '\\', ' ', '=', '|', ':', '0', '9', 'x', 'é', '\r', 'A', '.') }));
+    const edit = fc.tuple(fc.nat(), fc.nat(8), fc.string({ maxLength: 6, unit: fc.constantFrom('"', '\\', ' ', '=', '|', ':', '0', '9', 'x', 'é', '\r', 'A', '.', 'h', 'http2: ') }));
     const line = fc.tuple(fc.constantFrom(...shapes), fc.array(edit, { maxLength: 3 })).map(([l, edits]) => {
       for (const [at, del, ins] of edits) { const i = at % (l.length + 1); l = l.slice(0, i) + ins + l.slice(i + del); }
       return l;

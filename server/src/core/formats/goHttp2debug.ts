@@ -340,10 +340,11 @@ export class GoByteFeeder {
     const UNKNOWN = -2;
     let tag = buf.indexOf(TAG_BYTES, 0);
     let offset = -1;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
-      if (tag === UNKNOWN) tag = offset >= 0 && tagAt(buf, pos, pos + offset, nl) ? pos + offset : buf.indexOf(TAG_BYTES, pos);
+      if (tag === UNKNOWN) tag = offset >= 0 && tagAt(buf, view, pos, pos + offset, nl) ? pos + offset : buf.indexOf(TAG_BYTES, pos);
       if (tag >= 0 && tag < nl) {
         const end = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
         parser.bytesLine(buf, pos, end, tag, lineNo, allAscii || isAscii(buf.subarray(pos, end)));
@@ -377,9 +378,15 @@ export class GoByteFeeder {
 }
 
 /** Is the first `http2: ` of the line starting at `pos` at `at`? (No `h` before it: it is the first.) */
-function tagAt(b: Buffer, pos: number, at: number, nl: number): boolean {
+function tagAt(b: Buffer, bv: DataView, pos: number, at: number, nl: number): boolean {
   if (at + 7 > nl || b[at] !== 104 || b[at + 4] !== 50 || b[at + 5] !== 58 || b[at + 6] !== 32 || b[at + 1] !== 116 || b[at + 2] !== 116 || b[at + 3] !== 112) return false;
-  for (let i = pos; i < at; i++) if (b[i] === 104) return false;
+  // Four bytes at a time: a word holds an `h` (0x68) when its XOR with 0x68686868 has a zero byte.
+  let i = pos;
+  for (; i + 4 <= at; i += 4) {
+    const x = bv.getUint32(i, true) ^ 0x68686868;
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) return false;
+  }
+  for (; i < at; i++) if (b[i] === 104) return false;
   return true;
 }
 
@@ -388,6 +395,7 @@ const enum HeaderLineKind { Decoded, ServerEncoding, TransportEncoding }
 /** A header line's message bytes, the field it carries, and the header line that came after it last time. */
 interface HeaderLine {
   bytes: Uint8Array;
+  view: DataView;
   kind: HeaderLineKind;
   field: HeaderField;
   next: HeaderLine | undefined;
@@ -398,10 +406,18 @@ interface HeaderLine {
   to: HeaderField[] | undefined;
 }
 
-/** Is `b[m, e)` exactly `bytes`? */
-function sameBytes(b: Uint8Array, m: number, e: number, bytes: Uint8Array): boolean {
-  if (e - m !== bytes.length) return false;
-  for (let k = bytes.length - 1; k >= 0; k--) if (b[m + k] !== bytes[k]) return false;
+/**
+ * Is `b[m, e)` exactly the header line `h`? Compared four bytes at a time through DataViews (`bv`
+ * over `b`): a big log has 10^6 such lines, nearly all equal to the one predicted.
+ */
+function sameLine(b: Uint8Array, bv: DataView, m: number, e: number, h: HeaderLine): boolean {
+  const bytes = h.bytes;
+  const n = bytes.length;
+  if (e - m !== n) return false;
+  const hv = h.view;
+  let k = n - 4;
+  for (; k >= 0; k -= 4) if (bv.getUint32(m + k, true) !== hv.getUint32(k, true)) return false;
+  for (k += 3; k >= 0; k--) if (b[m + k] !== bytes[k]) return false;
   return true;
 }
 
@@ -685,15 +701,20 @@ export function createGoHttp2debugParser(): LineParser {
   const typeNames = new ByteInterner(latin1, 256, 1 << 12);
   const flagTexts = new ByteInterner(latin1, 1024, 1 << 14);
   const previews = new ByteInterner((b, s, e) => bytesToText(decodeGoQuoted(latin1(b, s, e), 0, MAX_PREVIEW).bytes));
+  /** A DataView over the chunk being read (made once per chunk): lines are compared four bytes at a time. */
+  let viewed: Buffer | undefined;
+  let bView: DataView = new DataView(new ArrayBuffer(0));
   const timePrefix = new Uint8Array(19);
+  const timeWords = new DataView(timePrefix.buffer);
   let timeBase: number | undefined;
   let timeCached = false;
 
   /** Go's log date at the line start, with the whole-second part cached; null: ask the string parser. */
   const lineTime = (b: Buffer, s: number, tag: number, e: number): number | null => {
     if (tag - s < 19 || b[s + 4] !== 47 || b[s + 7] !== 47 || b[s + 10] !== 32 || b[s + 13] !== 58 || b[s + 16] !== 58) return null;
-    let same = timeCached;
-    for (let k = 0; same && k < 19; k++) if (b[s + k] !== timePrefix[k]) same = false;
+    // 19 bytes: four words, then three bytes.
+    let same = timeCached && bView.getUint32(s, true) === timeWords.getUint32(0, true) && bView.getUint32(s + 4, true) === timeWords.getUint32(4, true) && bView.getUint32(s + 8, true) === timeWords.getUint32(8, true) && bView.getUint32(s + 12, true) === timeWords.getUint32(12, true);
+    for (let k = 16; same && k < 19; k++) if (b[s + k] !== timePrefix[k]) same = false;
     if (!same) {
       timeBase = goLogSecondAt(latin1(b, s, s + 19), 0);
       for (let k = 0; k < 19; k++) timePrefix[k] = b[s + k]!;
@@ -731,7 +752,9 @@ export function createGoHttp2debugParser(): LineParser {
     } else if (b[m] === 115 /* s */) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
     else { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
     const field = parseHeaderField(latin1(b, q, e), 0, fields);
-    return field ? { bytes: Uint8Array.prototype.slice.call(b, m, e), kind, field, next: undefined, next2: undefined, from: undefined, to: undefined } : undefined;
+    if (!field) return undefined;
+    const bytes = Uint8Array.prototype.slice.call(b, m, e);
+    return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), kind, field, next: undefined, next2: undefined, from: undefined, to: undefined };
   }, 65_536, 16 << 20);
   let lastHeaderLine: HeaderLine | undefined;
   /** `list` + the line's field, as lists.add makes it; a shared result is remembered on the line. */
@@ -746,6 +769,7 @@ export function createGoHttp2debugParser(): LineParser {
 
   const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
     if (!asciiLine || (tag - s >= 5 && matchAt(b, tag - 5, e, P_MSG))) return slow(b, s, e, lineNo);
+    if (viewed !== b) bView = new DataView(b.buffer, b.byteOffset, (viewed = b).length);
     const m = tag + TAG.length;
     const c0 = b[m];
     if (c0 === 70 /* F */ && matchAt(b, m, e, P_FRAMER)) {
@@ -834,8 +858,8 @@ export function createGoHttp2debugParser(): LineParser {
       const predicted = lastHeaderLine?.next;
       const predicted2 = lastHeaderLine?.next2;
       let h: HeaderLine | undefined;
-      if (predicted !== undefined && sameBytes(b, m, e, predicted.bytes)) h = predicted;
-      else if (predicted2 !== undefined && sameBytes(b, m, e, predicted2.bytes)) {
+      if (predicted !== undefined && sameLine(b, bView, m, e, predicted)) h = predicted;
+      else if (predicted2 !== undefined && sameLine(b, bView, m, e, predicted2)) {
         h = predicted2;
         lastHeaderLine!.next2 = predicted;
         lastHeaderLine!.next = h;
