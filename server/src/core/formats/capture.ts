@@ -12,6 +12,7 @@ import { SETTINGS } from '../knowledge/rfc9113.ts';
 import { bytesToText } from './goQuoted.ts';
 import type { JNode, JObj } from './jsonTokenizer.ts';
 import { JObj as JObjClass, allOf, detach, firstOf, hasKey, intOf, objOf, textOf } from './jsonTokenizer.ts';
+import { ChunkedList } from './chunkedList.ts';
 
 /** Maps a dotted Wireshark field name to the key the export uses for it. */
 export type Naming = (dotted: string) => string;
@@ -101,9 +102,12 @@ interface ConnState {
 }
 
 export class CaptureCollector {
-  readonly frames: FrameEvent[] = [];
+  /** In chunks, joined once at the end (see ChunkedList: a capture can hold 10^6 frames). */
+  readonly frames = new ChunkedList<FrameEvent>();
   /** Source port of each frame (parallel to `frames`); directions are decided at the end. */
-  private readonly srcPorts: Array<number | undefined> = [];
+  private readonly srcPorts = new ChunkedList<number | undefined>();
+  /** Connections that have at least one frame. */
+  private readonly framed = new Set<string>();
   private readonly conns = new Map<string, ConnState>();
   packets = 0;
   http2Packets = 0;
@@ -238,6 +242,7 @@ export class CaptureCollector {
     }
     this.frames.push(ev);
     this.srcPorts.push(src);
+    this.framed.add(connId);
   }
 
   private headers(f: JObj): HeaderField[] {
@@ -314,7 +319,7 @@ export class CaptureCollector {
           how = 'port numbers (the higher port taken as the client\'s)';
         }
       }
-      if (how && this.frames.some((f) => f.connection === c.id)) guessed.push(`${c.id} (from ${how})`);
+      if (how && this.framed.has(c.id)) guessed.push(`${c.id} (from ${how})`);
       clientPort.set(c.id, port);
       const server = other(port);
       const info: ConnectionInfo = { id: c.id, role: 'client', line: c.firstLine };
@@ -329,25 +334,27 @@ export class CaptureCollector {
       }
       connections.set(c.id, info);
     }
-    for (let i = 0; i < this.frames.length; i++) {
-      const f = this.frames[i]!;
+    const frames = this.frames.take();
+    const srcPorts = this.srcPorts.take();
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
       const port = clientPort.get(f.connection);
-      const src = this.srcPorts[i];
+      const src = srcPorts[i];
       f.direction = port === undefined || src === undefined || src === port ? 'sent' : 'received';
     }
-    if (this.frames.length) {
+    if (frames.length) {
       notes.push('A capture is shown from the client\'s side of each TCP connection: "sent" = client → server, "received" = server → client.');
     }
     if (guessed.length) notes.push(`The capture began after the connection preface, so which side is the client was inferred: ${guessed.slice(0, 5).join('; ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}.`);
     if (this.noTcp) notes.push('The export has no tcp layer, so connections and directions cannot be told apart: export with the tcp layer (e.g. tshark -J "frame tcp http2", or without -J).');
-    if (this.frames.length === 0 && this.packets > 0) {
+    if (frames.length === 0 && this.packets > 0) {
       if (this.tlsPackets > 0) {
         notes.push(`The capture has ${this.packets.toLocaleString('en-US')} packets, ${this.tlsPackets.toLocaleString('en-US')} of them TLS, but no decoded HTTP/2 frame: tshark needs the TLS keys. Record them with SSLKEYLOGFILE=keys.log and export with tshark -o tls.keylog_file:keys.log -T json (or embed them: editcap --inject-secrets tls,keys.log).`);
       } else {
         notes.push(`The capture has ${this.packets.toLocaleString('en-US')} packets but no decoded HTTP/2 frame. Cleartext HTTP/2 (h2c) on a port other than 80 must be named for tshark: export with -d tcp.port==PORT,http2.`);
       }
     }
-    return { format, frames: this.frames, connections, lineCount, notes };
+    return { format, frames, connections, lineCount, notes };
   }
 }
 
