@@ -274,12 +274,22 @@ export function createCurlParser(): ChunkParser {
     const how = 'For frames run curl 8.3 or later with -v --trace-config http/2 (or --trace-config all), e.g. curl -v --trace-config http/2 --http2 URL 2> curl.log.';
     let out: FrameEvent[] = frames;
     if (frameLines > 0) {
-      // The header lines name the fields of the first HEADERS frame of each side of a stream.
-      const taken = new Set<FrameEvent>();
+      // The header lines name the fields of the first HEADERS frame of each side of a stream: each
+      // rebuilt HEADERS takes the first HEADERS frame not yet taken with its connection, direction
+      // and stream (queues by that key, so a log of 10^5 requests is not searched once per request).
+      const queues = new Map<string, { frames: FrameEvent[]; next: number }>();
+      const keyOf = (f: FrameEvent): string => `${f.connection}\u0000${f.direction}\u0000${f.streamId}`;
+      for (const x of frames) {
+        if (x.type !== FrameType.HEADERS) continue;
+        const key = keyOf(x);
+        const q = queues.get(key);
+        if (q) q.frames.push(x);
+        else queues.set(key, { frames: [x], next: 0 });
+      }
       for (const r of rebuilt) {
         if (r.type !== FrameType.HEADERS || !r.headers) continue;
-        const f = frames.find((x) => !taken.has(x) && x.type === FrameType.HEADERS && x.direction === r.direction && x.streamId === r.streamId && x.connection === r.connection);
-        if (f) { f.headers = r.headers; taken.add(f); }
+        const q = queues.get(keyOf(r));
+        if (q && q.next < q.frames.length) q.frames[q.next++]!.headers = r.headers;
       }
     }
     if (frameLines === 0) {
