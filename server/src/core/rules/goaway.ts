@@ -82,7 +82,8 @@ function explainGoaways(trace: Trace, conn: Connection, loadAt: Map<number, stri
     const lostText = lost.length ? ` ${lost.length} stream${lost.length === 1 ? '' : 's'} in flight above it (${lost.slice(0, 8).join(', ')}${lost.length > 8 ? ', …' : ''}) were not processed and can be retried (RFC 9113 §6.8).` : '';
     const graceful = code === ErrorCode.NO_ERROR;
     // Streams that never finished: still open when the log ends on this connection.
-    const unfinished = [...conn.streams.values()].filter((st) => st.status.state !== 'closed' && st.status.state !== 'idle' && st.openFrame !== undefined && st.openFrame < g.index && !lost.includes(st.id));
+    const lostIds = new Set(lost);
+    const unfinished = [...conn.streams.values()].filter((st) => st.status.state !== 'closed' && st.status.state !== 'idle' && st.openFrame !== undefined && st.openFrame < g.index && !lostIds.has(st.id));
     const unfinishedText = unfinished.length ? ` ${unfinished.length} stream${unfinished.length === 1 ? ' was' : 's were'} still open when the log ends on this connection (${unfinished.slice(0, 8).map((st) => st.id).join(', ')}${unfinished.length > 8 ? ', …' : ''}): their responses never completed.` : '';
     const meaning = graceful ? 'graceful shutdown: no new streams, and streams up to last-stream-id may still finish' : errorCodeMeaning(code);
     findings.push({
