@@ -26,7 +26,8 @@ export const unansweredPingRule: Rule = {
     const timeoutMs = timeoutProfile ? limitOf(ctx, UNANSWERED_PING, timeoutProfile, 'pingTimeoutMs')?.value : undefined;
     const findings: Finding[] = [];
     // Outstanding pings per direction and payload, in order.
-    const waiting = new Map<string, FrameRecord[]>();
+    /** PINGs waiting for their ACK, by direction and payload, oldest first from `head` (a shift per ACK would copy a long queue). */
+    const waiting = new Map<string, { pings: FrameRecord[]; head: number }>();
     const unanswered: FrameRecord[] = [];
     const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
     /** Index of the last frame each side sent, to know whether the peer stayed alive. */
@@ -37,20 +38,21 @@ export const unansweredPingRule: Rule = {
         if ((f.flags & 1) === 0) {
           const key = `${f.direction}:${f.pingPayload ?? ''}`;
           let q = waiting.get(key);
-          if (!q) waiting.set(key, (q = []));
-          q.push(f);
+          if (!q) waiting.set(key, (q = { pings: [], head: 0 }));
+          q.pings.push(f);
         } else {
           const key = `${f.direction === 'sent' ? 'received' : 'sent'}:${f.pingPayload ?? ''}`;
           const q = waiting.get(key);
-          const ping = q?.shift();
-          if (q && q.length === 0) waiting.delete(key);
+          const ping = q !== undefined && q.head < q.pings.length ? q.pings[q.head++] : undefined;
+          if (q && q.head === q.pings.length) waiting.delete(key);
           if (ping && timeoutMs !== undefined && ping.time !== undefined && f.time !== undefined && f.time - ping.time > timeoutMs) late.push({ ping, ack: f });
         }
     };
     const end = (): Finding[] => {
       const lastTime = lastTimestamp(trace);
       for (const q of waiting.values()) {
-        for (const ping of q) {
+        for (let k = q.head; k < q.pings.length; k++) {
+          const ping = q.pings[k]!;
           // The answer comes from the other side: did that side send anything later?
           const peerLater = ping.direction === 'sent' ? lastFrom.received > ping.index : lastFrom.sent > ping.index;
           const timedOut = timeoutMs !== undefined && ping.time !== undefined && lastTime !== undefined && lastTime - ping.time > timeoutMs;
