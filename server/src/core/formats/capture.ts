@@ -287,14 +287,15 @@ export class CaptureCollector {
       return out;
     }
     // EK: ids in one array, values under per-setting names, consumed in order.
-    const used = new Map<string, number>();
+    // Each field's values are gathered once (a SETTINGS frame of 10^4 entries is a known attack).
+    const values = new Map<string, { nodes: JNode[]; next: number }>();
     for (const idNode of allOf(f, N('http2.settings.id'))) {
       const id = intOf(idNode);
       if (id === undefined) continue;
       const field = N(`http2.settings.${SETTING_FIELD[id] ?? 'unknown'}`);
-      const k = used.get(field) ?? 0;
-      used.set(field, k + 1);
-      const value = intOf(allOf(f, field)[k]);
+      let v = values.get(field);
+      if (!v) values.set(field, (v = { nodes: allOf(f, field), next: 0 }));
+      const value = intOf(v.nodes[v.next++]);
       if (value !== undefined) out.push([settingName(id), value]);
     }
     return out;
