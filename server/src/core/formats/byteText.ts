@@ -42,10 +42,19 @@ export function readUint(b: Uint8Array, i: number, end: number): number {
 }
 
 /**
+ * The FNV-1a offset basis, drawn per process: the bytes hashed are a peer's (DATA payloads, header
+ * values, tshark's `Header: …` keys), and a fixed basis would let a crafted log make its hashes
+ * collide in the tables (here and in jsonBytes.ts).
+ */
+export const HASH_BASIS = (0x811c9dc5 ^ Math.floor(Math.random() * 0x100000000)) | 0;
+/** Entries one hash keeps at most: past that, values are made and not shared, so a lookup never compares more. */
+const MAX_BUCKET = 8;
+
+/**
  * Byte range → string (or any value made from it), computed once per distinct content. A hash table of the raw bytes (FNV-1a)
- * with a bounded number of entries and bytes: past the bound, values are still computed, just not
- * shared. `make` turns the bytes into the value (e.g. decodes Go quoting); it sees the same bytes
- * every time, so sharing its result is exact.
+ * with a bounded number of entries and bytes, and of entries per hash: past the bounds, values are
+ * still computed, just not shared. `make` turns the bytes into the value (e.g. decodes Go quoting);
+ * it sees the same bytes every time, so sharing its result is exact.
  */
 export class ByteInterner<T = string> {
   private readonly table = new Map<number, Array<{ bytes: Uint8Array; value: T }>>();
@@ -68,7 +77,7 @@ export class ByteInterner<T = string> {
       for (let i = end - start - 1; i >= 0; i--) if (last.bytes[i] !== b[start + i]) { same = false; break; }
       if (same) return last.value;
     }
-    let h = 0x811c9dc5;
+    let h = HASH_BASIS;
     for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     const len = end - start;
     const bucket = this.table.get(h);
@@ -82,7 +91,7 @@ export class ByteInterner<T = string> {
       }
     }
     const value = this.make(b, start, end);
-    if (this.entries < this.maxEntries && this.held + len <= this.maxBytes) {
+    if (this.entries < this.maxEntries && this.held + len <= this.maxBytes && (bucket === undefined || bucket.length < MAX_BUCKET)) {
       // A copy: the chunk this line came from is reused by the reader.
       const entry = { bytes: Uint8Array.prototype.slice.call(b, start, end), value };
       if (bucket) bucket.push(entry);

@@ -15,7 +15,7 @@
  * is scanned, not kept), at most `maxDepth` open containers.
  */
 import type { JScalar, JsonError, JsonSink, TokenizerOptions } from './jsonTokenizer.ts';
-import { asBuffer, hexDigit } from './byteText.ts';
+import { HASH_BASIS, asBuffer, hexDigit } from './byteText.ts';
 
 /** A sink that may also say, before a member's string value is read, that it will not keep it. */
 export interface ByteJsonSink extends JsonSink {
@@ -97,7 +97,7 @@ export class KeyInterner {
   get(b: Buffer, s: number, e: number, hasEscape: boolean): string {
     const len = e - s;
     if (len > this.maxKeyBytes) return decodeJsonString(b, s, e, hasEscape, this.maxString);
-    let h = 0x811c9dc5 ^ len;
+    let h = HASH_BASIS ^ len;
     for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     const mask = this.mask;
     let slot = h & mask;
@@ -146,7 +146,7 @@ export class ValueCache {
   get(b: Buffer, s: number, e: number): string | undefined {
     const len = e - s;
     if (len > this.width) return undefined;
-    let h = 0x811c9dc5 ^ len;
+    let h = HASH_BASIS ^ len;
     for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     const slot = (h ^ (h >>> 15)) & this.mask;
     const at = slot * this.width;
