@@ -32,6 +32,14 @@ export class WindowUpdateMeter implements Meter {
   private readonly serverDir: Direction;
   /** Server streams (and the connection, key 0) whose window the client holds at zero: since which frame. */
   private readonly blocked = new Map<number, FrameRecord>();
+  /**
+   * What was blocked, in order (frames come in log order, so the first entry still blocked is the
+   * earliest): keys and frames from `orderHead` on, entries no longer blocked skipped lazily. A rescan
+   * of all blocked streams each time the earliest one got credit was quadratic in streams held at zero.
+   */
+  private readonly orderKeys: number[] = [];
+  private readonly orderFrames: FrameRecord[] = [];
+  private orderHead = 0;
   private earliest: FrameRecord | undefined;
 
   /** `windows`: the connection's flow-control windows, fed by the caller before this meter (else its own). */
@@ -105,7 +113,9 @@ export class WindowUpdateMeter implements Meter {
 
   private block(key: number, f: FrameRecord): void {
     this.blocked.set(key, f);
-    if (!this.earliest || f.index < this.earliest.index) this.earliest = f;
+    this.orderKeys.push(key);
+    this.orderFrames.push(f);
+    this.earliest ??= f;
   }
 
   private unblock(key: number, f: FrameRecord): void {
@@ -121,8 +131,17 @@ export class WindowUpdateMeter implements Meter {
       }
     }
     if (since === this.earliest) {
-      this.earliest = undefined;
-      for (const b of this.blocked.values()) if (!this.earliest || b.index < this.earliest.index) this.earliest = b;
+      const keys = this.orderKeys;
+      const frames = this.orderFrames;
+      let h = this.orderHead;
+      while (h < keys.length && this.blocked.get(keys[h]!) !== frames[h]) h++;
+      this.earliest = h < keys.length ? frames[h] : undefined;
+      if (h > 4096 && h * 2 > keys.length) {
+        keys.splice(0, h);
+        frames.splice(0, h);
+        h = 0;
+      }
+      this.orderHead = h;
     }
   }
 
