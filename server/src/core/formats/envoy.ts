@@ -50,6 +50,8 @@ export function createEnvoyParser(): ChunkParser {
   const lastRecv = new Map<string, FrameEvent>();
   const pendingData = new Map<string, number>();
   const lastSent = new Map<string, FrameEvent[]>();
+  /** The last RST_STREAM received per connection and stream, which a `remote reset:` line gives its code to. */
+  const lastReset = new Map<string, FrameEvent>();
 
   const onLine = (line: string, lineNo: number): void => {
     if (!line.includes('frame') && !line.includes('sent goaway') && !line.includes('sent reset') && !line.includes('remote reset: ')) return;
@@ -74,6 +76,7 @@ export function createEnvoyParser(): ChunkParser {
       const f: FrameEvent = { connection: conn!, direction, type, typeName: frameTypeName(type), flags: flags & 0xff, streamId, length, line: lineNo, startChar: msgAt, endChar: line.length };
       if (time !== undefined) f.time = time;
       frames.push(f);
+      if (direction === 'received' && type === FrameType.RST_STREAM) lastReset.set(`${conn}\u0000${streamId}`, f);
       return f;
     };
     if (msg.startsWith('about to send frame ')) {
@@ -124,10 +127,8 @@ export function createEnvoyParser(): ChunkParser {
       const parts = msg.slice(14).trim().split(' ');
       const sid = parseUint(parts[0] ?? '');
       const code = parseUint(parts[1] ?? '');
-      for (let k = frames.length - 1; k >= 0; k--) {
-        const f = frames[k]!;
-        if (f.connection === conn && f.type === FrameType.RST_STREAM && f.direction === 'received' && f.streamId === sid) { if (code !== undefined) f.errorCode = code; break; }
-      }
+      const f = sid === undefined ? undefined : lastReset.get(`${conn}\u0000${sid}`);
+      if (f && code !== undefined) f.errorCode = code;
       return;
     }
     const code = (kind: number): void => {
