@@ -11,7 +11,7 @@ import { detectText } from '../../../server/src/core/formats/detect.ts';
 import { parseGoHttp2debug } from '../../../server/src/core/formats/goHttp2debug.ts';
 import { createTsharkEkParser, parseTsharkEk } from '../../../server/src/core/formats/tsharkEk.ts';
 import { createTsharkJsonParser, parseTsharkJson } from '../../../server/src/core/formats/tsharkJson.ts';
-import { createTsharkPdmlParser, parseTsharkPdml } from '../../../server/src/core/formats/tsharkPdml.ts';
+import { createTsharkPdmlParser, decodeEntities, parseTsharkPdml } from '../../../server/src/core/formats/tsharkPdml.ts';
 import type { FrameEvent, ParsedLog } from '../../../server/src/core/model/frame.ts';
 import { buildTrace } from '../../../server/src/core/model/trace.ts';
 import { assertWellFormed, byDirection, fixture, fixtureJson, shape } from './helpers.ts';
@@ -219,5 +219,16 @@ describe('tshark exports: bad and partial input', () => {
     for (const text of ['\u0000\u0001\u0002{', '[{"_source": {"layers": {"http2": {"http2.type": "\u0000"}}}}]', '<pdml><packet><proto name="http2"><field name="http2.stream"><field name="http2.type" show="999"/></field></proto></packet>']) {
       for (const parse of [parseTsharkJson, parseTsharkEk, parseTsharkPdml]) assertWellFormed(parse(text), text);
     }
+  });
+});
+
+describe('PDML attribute entities (hand-made)', () => {
+  it('decodes entities of up to 10 characters to their `;`, and keeps a bare `&` as it is', () => {
+    assert.equal(decodeEntities('a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;'), 'a <b> & "c" \'d\' AB');
+    // The `;` of `&#x010FFFF;` is 10 characters after the `&`: decoded; one more and it is text.
+    assert.equal(decodeEntities('&#x010FFFF;'), String.fromCodePoint(0x10ffff));
+    assert.equal(decodeEntities('&#x0010FFFF;'), '&#x0010FFFF;');
+    assert.equal(decodeEntities('AT&T; a & b;'), 'AT&T; a & b;');
+    assert.equal(decodeEntities(`x&${'y'.repeat(100_000)};`), `x&${'y'.repeat(100_000)};`);
   });
 });

@@ -37,8 +37,11 @@ export function decodeEntities(s: string): string {
   let from = 0;
   while (amp >= 0) {
     out += s.slice(from, amp);
-    const semi = s.indexOf(';', amp);
-    if (semi < 0 || semi - amp > 10) { out += '&'; from = amp + 1; amp = s.indexOf('&', from); continue; }
+    // An entity is at most 10 characters to its `;`: only those are looked at (a bare `&` must not
+    // send a search to the end of a long attribute).
+    let semi = -1;
+    for (let k = amp + 1; k <= amp + 10 && k < s.length; k++) if (s.charCodeAt(k) === 59) { semi = k; break; }
+    if (semi < 0) { out += '&'; from = amp + 1; amp = s.indexOf('&', from); continue; }
     const ent = s.slice(amp + 1, semi);
     let rep: string | undefined;
     if (ent === 'lt') rep = '<';
