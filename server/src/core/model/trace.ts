@@ -6,6 +6,7 @@ import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog, Role } from '.
 import { FrameType, endsStream } from './frame.ts';
 import type { StreamState, StreamStatus, Violation } from './streamState.ts';
 import { isStreamFrame, streamStatus, transition } from './streamState.ts';
+import { StreamIdMap } from './streamIds.ts';
 
 export interface FrameRecord extends FrameEvent {
   /** Index in `trace.frames`. */
@@ -169,7 +170,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
           role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
           info,
           frames: [],
-          streams: new Map(),
+          streams: new StreamIdMap(),
           goaways: [],
           ownFrames: [],
           // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.

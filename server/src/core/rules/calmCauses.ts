@@ -22,6 +22,7 @@ import type { RuleContext } from './types.ts';
 import { WindowUpdateMeter } from './windowUpdateDribble.ts';
 import type { FlowViolation } from './flowWindows.ts';
 import { FlowWindows } from './flowWindows.ts';
+import { StreamIdSet } from '../model/streamIds.ts';
 
 export type { CauseKind } from './budget.ts';
 
@@ -81,7 +82,7 @@ export function explainOddCode(code: number | undefined): Verdict | undefined {
 
 /** Concurrency against the MAX_CONCURRENT_STREAMS that real servers advertise by default. */
 export class StreamsMeter implements Meter {
-  private readonly open = new Set<number>();
+  private readonly open = new StreamIdSet();
   private max = 0;
   private opened = 0;
   private readonly recent: FrameRecord[] = [];

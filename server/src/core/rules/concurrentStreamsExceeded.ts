@@ -14,6 +14,7 @@ import { n } from './budget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
+import { StreamIdSet } from '../model/streamIds.ts';
 
 export const CONCURRENT_STREAMS_EXCEEDED = 'concurrent-streams-exceeded';
 const MAX_EXPLAINED_PER_CONNECTION = 10;
@@ -39,7 +40,7 @@ export const concurrentStreamsExceededRule: Rule = {
   scan({ trace, conn }: ScanContext): ConnectionScan | undefined {
     if (conn.joinedMidway) return undefined;
     const findings: Finding[] = [];
-    const openers: Record<Who, Opener> = { logger: { active: new Set() }, peer: { active: new Set() } };
+    const openers: Record<Who, Opener> = { logger: { active: new StreamIdSet() }, peer: { active: new StreamIdSet() } };
     /** MAX_CONCURRENT_STREAMS of each SETTINGS the logger sent, waiting for the peer's ACK. */
     const pending: Array<{ value: number | undefined; frame: FrameRecord }> = [];
     let pendingHead = 0;

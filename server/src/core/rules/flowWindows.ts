@@ -13,6 +13,7 @@
 import { FrameType } from '../model/frame.ts';
 import type { Direction } from '../model/frame.ts';
 import type { Connection, FrameRecord } from '../model/trace.ts';
+import { StreamIdMap } from '../model/streamIds.ts';
 
 export const MAX_WINDOW = 2 ** 31 - 1;
 const DEFAULT_WINDOW = 65_535;
@@ -41,8 +42,8 @@ const opposite = (d: Direction): Direction => (d === 'sent' ? 'received' : 'sent
 
 export class FlowWindows {
   private readonly dirs: Record<Direction, DirState> = {
-    sent: { conn: DEFAULT_WINDOW, streams: new Map(), offset: 0, initial: DEFAULT_WINDOW },
-    received: { conn: DEFAULT_WINDOW, streams: new Map(), offset: 0, initial: DEFAULT_WINDOW },
+    sent: { conn: DEFAULT_WINDOW, streams: new StreamIdMap(), offset: 0, initial: DEFAULT_WINDOW },
+    received: { conn: DEFAULT_WINDOW, streams: new StreamIdMap(), offset: 0, initial: DEFAULT_WINDOW },
   };
   /** INITIAL_WINDOW_SIZE of each SETTINGS the logger sent and the peer has not acknowledged yet (undefined: not in it). */
   private readonly unacked: Array<number | undefined> = [];

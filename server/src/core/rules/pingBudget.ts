@@ -12,6 +12,7 @@ import { Sample, SlidingCount, during, fromSide, limitOf, n, notesFor, scoreOf }
 import type { PeerProfile } from './profiles.ts';
 import type { RuleContext } from './types.ts';
 import { formatSeconds } from './util.ts';
+import { StreamIdSet } from '../model/streamIds.ts';
 
 export type { ProfileVerdict } from './budget.ts';
 
@@ -150,7 +151,7 @@ export class PingMeter implements Meter {
   private pairCount = 0;
   private prevFromPinger: FrameRecord | undefined;
   /** grpc-go: client streams active from the server's view, and whether the server wrote HEADERS/DATA since the last ping. */
-  private readonly active = new Set<number>();
+  private readonly active = new StreamIdSet();
   private serverWrote = false;
 
   constructor(private readonly m: MeterContext, readonly pinger: Side) {

@@ -12,6 +12,7 @@ import type { PeerProfile } from './profiles.ts';
 import { BucketBudget, CountBudget } from './resetBudget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
+import { StreamIdMap } from '../model/streamIds.ts';
 
 export const RAPID_RESET = 'rapid-reset';
 
@@ -20,7 +21,7 @@ interface PendingState { profile: PeerProfile; allowed: number; action: string |
 
 export class RapidResetMeter implements Meter {
   /** Client streams still open: when they opened and whether the server answered. */
-  private readonly open = new Map<number, { opened: FrameRecord; responded: boolean }>();
+  private readonly open = new StreamIdMap<{ opened: FrameRecord; responded: boolean }>();
   readonly rapid = new Sample(20);
   private readonly envoy: EnvoyState[] = [];
   private readonly pending: PendingState[] = [];

@@ -13,6 +13,7 @@ import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
 import { formatSeconds } from './util.ts';
+import { StreamIdMap } from '../model/streamIds.ts';
 
 export const WINDOW_UPDATE_DRIBBLE = 'window-update-dribble';
 
@@ -31,7 +32,7 @@ export class WindowUpdateMeter implements Meter {
   /** Direction of the server's DATA in this log. */
   private readonly serverDir: Direction;
   /** Server streams (and the connection, key 0) whose window the client holds at zero: since which frame. */
-  private readonly blocked = new Map<number, FrameRecord>();
+  private readonly blocked = new StreamIdMap<FrameRecord>();
   /**
    * What was blocked, in order (frames come in log order, so the first entry still blocked is the
    * earliest): keys and frames from `orderHead` on, entries no longer blocked skipped lazily. A rescan
