@@ -8,7 +8,7 @@ import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import type { Limit, LimitKey, PeerProfile } from './profiles.ts';
 import type { Finding, RelatedLocation, RuleContext, Severity } from './types.ts';
-import { at, formatSeconds } from './util.ts';
+import { Queue, at, formatSeconds } from './util.ts';
 
 export type Side = 'client' | 'server';
 export const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -166,23 +166,18 @@ export class TokenBucket {
 
 /** How many frames fell within the last `windowMs` (timestamps only): amortised O(1) per frame. */
 export class SlidingCount {
-  private times: number[] = [];
-  private head = 0;
+  private readonly times = new Queue<number>();
   peak = 0;
   peakAt: FrameRecord | undefined;
   constructor(private readonly windowMs = 1000) {}
   push(f: FrameRecord): void {
     if (f.time === undefined) return;
-    this.times.push(f.time);
-    while (this.times[this.head]! <= f.time - this.windowMs) this.head++;
-    const c = this.times.length - this.head;
-    if (c > this.peak) {
-      this.peak = c;
+    const times = this.times;
+    times.push(f.time);
+    while (times.peek() <= f.time - this.windowMs) times.shift();
+    if (times.length > this.peak) {
+      this.peak = times.length;
       this.peakAt = f;
-    }
-    if (this.head > 4096 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.head = 0;
     }
   }
 }

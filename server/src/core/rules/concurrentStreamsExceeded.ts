@@ -13,7 +13,7 @@ import { isFromClient } from '../model/trace.ts';
 import { n } from './budget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
-import { at } from './util.ts';
+import { Queue, at } from './util.ts';
 import { StreamIdSet } from '../model/streamIds.ts';
 
 export const CONCURRENT_STREAMS_EXCEEDED = 'concurrent-streams-exceeded';
@@ -42,8 +42,7 @@ export const concurrentStreamsExceededRule: Rule = {
     const findings: Finding[] = [];
     const openers: Record<Who, Opener> = { logger: { active: new StreamIdSet() }, peer: { active: new StreamIdSet() } };
     /** MAX_CONCURRENT_STREAMS of each SETTINGS the logger sent, waiting for the peer's ACK. */
-    const pending: Array<{ value: number | undefined; frame: FrameRecord }> = [];
-    let pendingHead = 0;
+    const pending = new Queue<{ value: number | undefined; frame: FrameRecord }>();
     let more = 0;
     let firstMore: FrameRecord | undefined;
     return {
@@ -56,9 +55,8 @@ export const concurrentStreamsExceededRule: Rule = {
             if (who === 'peer') {
               if (v !== undefined) Object.assign(openers.logger, { limit: v, limitFrame: f });
             } else pending.push({ value: v, frame: f });
-          } else if (who === 'peer' && pendingHead < pending.length) {
-            const p = pending[pendingHead]!;
-            pending[pendingHead++] = undefined!;
+          } else if (who === 'peer' && pending.length > 0) {
+            const p = pending.shift();
             if (p.value !== undefined) Object.assign(openers.peer, { limit: p.value, limitFrame: p.frame });
           }
           return;

@@ -14,6 +14,7 @@ import { FrameType } from '../model/frame.ts';
 import type { Direction } from '../model/frame.ts';
 import type { Connection, FrameRecord } from '../model/trace.ts';
 import { StreamIdMap } from '../model/streamIds.ts';
+import { Queue } from './util.ts';
 
 export const MAX_WINDOW = 2 ** 31 - 1;
 const DEFAULT_WINDOW = 65_535;
@@ -46,8 +47,7 @@ export class FlowWindows {
     received: { conn: DEFAULT_WINDOW, streams: new StreamIdMap(), offset: 0, initial: DEFAULT_WINDOW },
   };
   /** INITIAL_WINDOW_SIZE of each SETTINGS the logger sent and the peer has not acknowledged yet (undefined: not in it). */
-  private readonly unacked: Array<number | undefined> = [];
-  private unackedHead = 0;
+  private readonly unacked = new Queue<number | undefined>();
   /** Windows are only known when the log has the connection from its start. */
   readonly tracking: boolean;
 
@@ -113,12 +113,8 @@ export class FlowWindows {
       case FrameType.SETTINGS: {
         if (f.flags & 1) {
           // The peer acknowledged one of the logger's SETTINGS: a lowered initial window applies now.
-          if (f.direction === 'received' && this.unackedHead < this.unacked.length) {
-            const v = this.unacked[this.unackedHead++];
-            if (this.unackedHead > 1024 && this.unackedHead * 2 > this.unacked.length) {
-              this.unacked.splice(0, this.unackedHead);
-              this.unackedHead = 0;
-            }
+          if (f.direction === 'received' && this.unacked.length > 0) {
+            const v = this.unacked.shift();
             if (v !== undefined) this.setInitial('received', v);
           }
           break;

@@ -7,7 +7,7 @@ import type { FrameRecord, Trace } from '../model/trace.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { limitOf } from './budget.ts';
-import { at, formatSeconds, plural } from './util.ts';
+import { Queue, at, formatSeconds, plural } from './util.ts';
 
 export const UNANSWERED_PING = 'unanswered-ping';
 const MAX_RELATED = 20;
@@ -26,8 +26,8 @@ export const unansweredPingRule: Rule = {
     const timeoutMs = timeoutProfile ? limitOf(ctx, UNANSWERED_PING, timeoutProfile, 'pingTimeoutMs')?.value : undefined;
     const findings: Finding[] = [];
     // Outstanding pings per direction and payload, in order.
-    /** PINGs waiting for their ACK, by direction and payload, oldest first from `head` (a shift per ACK would copy a long queue). */
-    const waiting = new Map<string, { pings: FrameRecord[]; head: number }>();
+    /** PINGs waiting for their ACK, by direction and payload, oldest first. */
+    const waiting = new Map<string, Queue<FrameRecord>>();
     const unanswered: FrameRecord[] = [];
     const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
     /** Index of the last frame each side sent, to know whether the peer stayed alive. */
@@ -38,21 +38,20 @@ export const unansweredPingRule: Rule = {
         if ((f.flags & 1) === 0) {
           const key = `${f.direction}:${f.pingPayload ?? ''}`;
           let q = waiting.get(key);
-          if (!q) waiting.set(key, (q = { pings: [], head: 0 }));
-          q.pings.push(f);
+          if (!q) waiting.set(key, (q = new Queue()));
+          q.push(f);
         } else {
           const key = `${f.direction === 'sent' ? 'received' : 'sent'}:${f.pingPayload ?? ''}`;
           const q = waiting.get(key);
-          const ping = q !== undefined && q.head < q.pings.length ? q.pings[q.head++] : undefined;
-          if (q && q.head === q.pings.length) waiting.delete(key);
+          const ping = q !== undefined && q.length > 0 ? q.shift() : undefined;
+          if (q && q.length === 0) waiting.delete(key);
           if (ping && timeoutMs !== undefined && ping.time !== undefined && f.time !== undefined && f.time - ping.time > timeoutMs) late.push({ ping, ack: f });
         }
     };
     const end = (): Finding[] => {
       const lastTime = lastTimestamp(trace);
       for (const q of waiting.values()) {
-        for (let k = q.head; k < q.pings.length; k++) {
-          const ping = q.pings[k]!;
+        for (const ping of q) {
           // The answer comes from the other side: did that side send anything later?
           const peerLater = ping.direction === 'sent' ? lastFrom.received > ping.index : lastFrom.sent > ping.index;
           const timedOut = timeoutMs !== undefined && ping.time !== undefined && lastTime !== undefined && lastTime - ping.time > timeoutMs;

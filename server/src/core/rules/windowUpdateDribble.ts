@@ -12,7 +12,7 @@ import { FlowWindows } from './flowWindows.ts';
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
-import { formatSeconds } from './util.ts';
+import { Queue, formatSeconds } from './util.ts';
 import { StreamIdMap } from '../model/streamIds.ts';
 
 export const WINDOW_UPDATE_DRIBBLE = 'window-update-dribble';
@@ -35,12 +35,10 @@ export class WindowUpdateMeter implements Meter {
   private readonly blocked = new StreamIdMap<FrameRecord>();
   /**
    * What was blocked, in order (frames come in log order, so the first entry still blocked is the
-   * earliest): keys and frames from `orderHead` on, entries no longer blocked skipped lazily. A rescan
-   * of all blocked streams each time the earliest one got credit was quadratic in streams held at zero.
+   * earliest); entries no longer blocked are dropped lazily. A rescan of all blocked streams each time
+   * the earliest one got credit was quadratic in streams held at zero.
    */
-  private readonly orderKeys: number[] = [];
-  private readonly orderFrames: FrameRecord[] = [];
-  private orderHead = 0;
+  private readonly order = new Queue<{ key: number; since: FrameRecord }>();
   private earliest: FrameRecord | undefined;
 
   /** `windows`: the connection's flow-control windows, fed by the caller before this meter (else its own). */
@@ -114,8 +112,7 @@ export class WindowUpdateMeter implements Meter {
 
   private block(key: number, f: FrameRecord): void {
     this.blocked.set(key, f);
-    this.orderKeys.push(key);
-    this.orderFrames.push(f);
+    this.order.push({ key, since: f });
     this.earliest ??= f;
   }
 
@@ -132,17 +129,9 @@ export class WindowUpdateMeter implements Meter {
       }
     }
     if (since === this.earliest) {
-      const keys = this.orderKeys;
-      const frames = this.orderFrames;
-      let h = this.orderHead;
-      while (h < keys.length && this.blocked.get(keys[h]!) !== frames[h]) h++;
-      this.earliest = h < keys.length ? frames[h] : undefined;
-      if (h > 4096 && h * 2 > keys.length) {
-        keys.splice(0, h);
-        frames.splice(0, h);
-        h = 0;
-      }
-      this.orderHead = h;
+      const order = this.order;
+      while (order.length > 0 && this.blocked.get(order.peek().key) !== order.peek().since) order.shift();
+      this.earliest = order.length > 0 ? order.peek().since : undefined;
     }
   }
 
