@@ -6,7 +6,7 @@
  * Lines that are not HTTP/2 (application output, grpclog, panics) are skipped.
  */
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../model/frame.ts';
-import { FrameSlot, FrameType } from '../model/frame.ts';
+import { CORE_TYPE_NAMES, FrameSlot, FrameType } from '../model/frame.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
 import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, uintEnd } from './byteText.ts';
@@ -455,7 +455,6 @@ function quotedEnd(b: Uint8Array, q: number, end: number): number {
 }
 
 /** RFC 9113's type names 0x0–0x9 as bytes, by code: what nearly every Framer line carries. */
-const CORE_TYPE_NAMES = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
 const CORE_TYPE_BYTES = CORE_TYPE_NAMES.map(ascii);
 
 /**

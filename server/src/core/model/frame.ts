@@ -129,7 +129,7 @@ export function isAck(frame: Pick<FrameEvent, 'type' | 'flags'>): boolean {
 }
 
 /** RFC 9113's names of types 0x0–0x9, as Go prints them. */
-const CORE_TYPE_NAMES: readonly string[] = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
+export const CORE_TYPE_NAMES: readonly string[] = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
 
 /** The stream states a frame record can carry, by code; 0 = none. */
 const STATES: ReadonlyArray<StreamState | undefined> = [undefined, 'idle', 'reserved (local)', 'reserved (remote)', 'open', 'half-closed (local)', 'half-closed (remote)', 'closed', 'unknown'];
