@@ -99,6 +99,8 @@ interface ConnState {
   statusFrom?: number;
   oddHeadersFrom?: number;
   end?: { port: number | undefined; kind: 'FIN' | 'RST'; line: number };
+  /** At least one HTTP/2 frame was read on it. */
+  framed?: boolean;
 }
 
 export class CaptureCollector {
@@ -106,8 +108,6 @@ export class CaptureCollector {
   readonly frames = new ChunkedList<FrameEvent>();
   /** Source port of each frame (parallel to `frames`); directions are decided at the end. */
   private readonly srcPorts = new ChunkedList<number | undefined>();
-  /** Connections that have at least one frame. */
-  private readonly framed = new Set<string>();
   private readonly conns = new Map<string, ConnState>();
   packets = 0;
   http2Packets = 0;
@@ -242,7 +242,7 @@ export class CaptureCollector {
     }
     this.frames.push(ev);
     this.srcPorts.push(src);
-    this.framed.add(connId);
+    state.framed = true;
   }
 
   private headers(f: JObj): HeaderField[] {
@@ -320,7 +320,7 @@ export class CaptureCollector {
           how = 'port numbers (the higher port taken as the client\'s)';
         }
       }
-      if (how && this.framed.has(c.id)) guessed.push(`${c.id} (from ${how})`);
+      if (how && c.framed) guessed.push(`${c.id} (from ${how})`);
       clientPort.set(c.id, port);
       const server = other(port);
       const info: ConnectionInfo = { id: c.id, role: 'client', line: c.firstLine };
