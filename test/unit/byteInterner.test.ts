@@ -1,0 +1,38 @@
+/**
+ * ByteInterner hashes and compares four bytes at a time: equal bytes must give the one shared value
+ * wherever they sit in whichever buffer, and bytes that differ anywhere (in a word, in the tail, in
+ * length only) must not. Hand-made byte strings.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ByteInterner } from '../../server/src/core/formats/byteText.ts';
+
+describe('ByteInterner', () => {
+  it('shares a value for equal bytes at any offset and in any buffer, and only for those', () => {
+    let made = 0;
+    const interner = new ByteInterner((b, s, e) => { made++; return `${b.toString('latin1', s, e)}#${made}`; });
+    const words = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'abcdefg', 'abcdefgh', 'abcdefghi', 'xbcdefghi', 'abcdefghx', 'abcdexghi'];
+    const first = new Map<string, string>();
+    for (let pad = 0; pad < 6; pad++) {
+      for (const w of words) {
+        // A fresh buffer each time, with the bytes at an offset that is not a multiple of four.
+        const buf = Buffer.from('_'.repeat(pad) + w + '_'.repeat(3));
+        const v = interner.get(buf, pad, pad + w.length);
+        assert.equal(v.split('#')[0], w);
+        if (first.has(w)) assert.equal(v, first.get(w), `"${w}" at offset ${pad} was made again`);
+        else first.set(w, v);
+      }
+    }
+    assert.equal(made, words.length);
+  });
+
+  it('still gives the right value past the bound on entries (made again, not shared)', () => {
+    const interner = new ByteInterner((b, s, e) => b.toString('latin1', s, e), 4);
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 50; k++) {
+        const text = `value-${k}`;
+        assert.equal(interner.get(Buffer.from(text), 0, text.length), text);
+      }
+    }
+  });
+});
