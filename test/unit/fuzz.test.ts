@@ -313,6 +313,17 @@ describe('linear time', () => {
     assertLinear('analyze go log', make, (t) => void analyzeText(t), 4);
   });
 
+  it('connections announced long before their Framers write (hand-made lines: a queue of 10^4–10^5)', () => {
+    const make = (n: number): string => {
+      const count = n * 2000;
+      const lines: string[] = [];
+      for (let i = 0; i < count; i++) lines.push(`2026/11/24 12:00:00 http2: server connection from 127.0.0.1:${i % 60000} on 0xc0${i.toString(16)}`);
+      for (let i = 0; i < count; i++) lines.push(`2026/11/24 12:00:00 http2: Framer 0x${(0xc000000000 + i * 16).toString(16)}: wrote SETTINGS len=0`);
+      return lines.join('\n');
+    };
+    assertLinear('announced connections', make, (t) => void parseGoHttp2debug(t), 4);
+  });
+
   it('a huge single line: 8 MB vs 1 MB (unterminated DATA, no tag, slog-quoted)', () => {
     const MB = 1024 * 1024;
     assertLinear('unterminated DATA line', (n) => `http2: Framer 0xc0: wrote DATA stream=1 len=5 data="${'x'.repeat(n * MB / 8)}`, (t) => void analyzeText(t), 8);

@@ -16,6 +16,7 @@ import {
 } from 'vscode-languageserver';
 import { analyzeGoSource, drainEdits, type GoFinding, type GoTextEdit } from '../core/golang/index.ts';
 import { ruleDocsUrl } from '../core/rules/types.ts';
+import { Queue } from '../core/queue.ts';
 
 export const UNDRAINED_BODY = 'undrained-body';
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.h2lens`;
@@ -86,10 +87,11 @@ const isGenerated = (text: string): boolean => /^\/\/ Code generated .* DO NOT E
 
 /** Walk workspace folders for .go files, breadth-first, bounded. */
 async function* goFiles(roots: string[], maxFiles: number): AsyncGenerator<string> {
-  const queue = [...roots];
+  const queue = new Queue<string>();
+  for (const root of roots) queue.push(root);
   let yielded = 0;
-  while (queue.length) {
-    const dir = queue.shift()!;
+  while (queue.length > 0) {
+    const dir = queue.shift();
     let entries;
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });

@@ -9,6 +9,7 @@ import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../mode
 import { CORE_TYPE_NAMES, FrameSlot, FrameType } from '../model/frame.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
+import { Queue } from '../queue.ts';
 import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, uintEnd } from './byteText.ts';
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
@@ -547,7 +548,7 @@ export function createGoHttp2debugParser(): LineParser {
   let pendingRequestHeaders: HeaderField[] | undefined;
   let pendingResponseHeaders: HeaderField[] | undefined;
   /** `Transport creating client conn` / `server connection from` lines waiting for their Framer, in order. */
-  const pendingConns: Array<{ role: 'client' | 'server'; peer: string; line: number; clientConn?: string }> = [];
+  const pendingConns = new Queue<{ role: 'client' | 'server'; peer: string; line: number; clientConn?: string }>();
   const clientConnToFramer = new Map<string, string>();
   let framerLines = 0;
   /**
@@ -560,7 +561,7 @@ export function createGoHttp2debugParser(): LineParser {
 
   const register = (key: string, lineNo: number): ConnectionInfo => {
     const c: ConnectionInfo = { id: key };
-    const announced = pendingConns.shift();
+    const announced = pendingConns.length > 0 ? pendingConns.shift() : undefined;
     if (announced) {
       c.role = announced.role;
       c.peer = announced.peer;

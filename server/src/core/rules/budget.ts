@@ -8,7 +8,8 @@ import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import type { Limit, LimitKey, PeerProfile } from './profiles.ts';
 import type { Finding, RelatedLocation, RuleContext, Severity } from './types.ts';
-import { Queue, at, formatSeconds } from './util.ts';
+import { Queue } from '../queue.ts';
+import { at, formatSeconds } from './util.ts';
 
 export type Side = 'client' | 'server';
 export const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');

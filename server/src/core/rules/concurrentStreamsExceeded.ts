@@ -13,7 +13,8 @@ import { isFromClient } from '../model/trace.ts';
 import { n } from './budget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
-import { Queue, at } from './util.ts';
+import { Queue } from '../queue.ts';
+import { at } from './util.ts';
 import { StreamIdSet } from '../model/streamIds.ts';
 
 export const CONCURRENT_STREAMS_EXCEEDED = 'concurrent-streams-exceeded';

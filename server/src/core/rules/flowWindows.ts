@@ -14,7 +14,7 @@ import { FrameType } from '../model/frame.ts';
 import type { Direction } from '../model/frame.ts';
 import type { Connection, FrameRecord } from '../model/trace.ts';
 import { StreamIdMap } from '../model/streamIds.ts';
-import { Queue } from './util.ts';
+import { Queue } from '../queue.ts';
 
 export const MAX_WINDOW = 2 ** 31 - 1;
 const DEFAULT_WINDOW = 65_535;

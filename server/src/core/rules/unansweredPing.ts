@@ -7,7 +7,8 @@ import type { FrameRecord, Trace } from '../model/trace.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { limitOf } from './budget.ts';
-import { Queue, at, formatSeconds, plural } from './util.ts';
+import { Queue } from '../queue.ts';
+import { at, formatSeconds, plural } from './util.ts';
 
 export const UNANSWERED_PING = 'unanswered-ping';
 const MAX_RELATED = 20;

@@ -12,7 +12,8 @@ import { FlowWindows } from './flowWindows.ts';
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
-import { Queue, formatSeconds } from './util.ts';
+import { Queue } from '../queue.ts';
+import { formatSeconds } from './util.ts';
 import { StreamIdMap } from '../model/streamIds.ts';
 
 export const WINDOW_UPDATE_DRIBBLE = 'window-update-dribble';
