@@ -67,22 +67,20 @@ export class FlowWindows {
 
   /** Apply one frame; returns the violations it makes (usually none). */
   frame(f: FrameRecord): FlowViolation[] | undefined {
+    // No closure for adding: this runs once per frame of every connection.
     let out: FlowViolation[] | undefined;
-    const add = (v: FlowViolation): void => {
-      (out ??= []).push(v);
-    };
     switch (f.type) {
       case FrameType.DATA: {
         if (!this.tracking || f.length === 0) break;
         const s = this.dirs[f.direction];
-        if (f.length > s.conn) add({ kind: 'data-beyond-connection-window', frame: f, dataDirection: f.direction, window: s.conn, scope: 'connection' });
+        if (f.length > s.conn) (out ??= []).push({ kind: 'data-beyond-connection-window', frame: f, dataDirection: f.direction, window: s.conn, scope: 'connection' });
         s.conn -= f.length;
         const live = f.stateBefore !== 'closed' && f.stateBefore !== 'unknown' && f.stateBefore !== undefined;
         if (live) {
           let stored = s.streams.get(f.streamId);
           if (stored === undefined) stored = s.initial - s.offset;
           const window = stored + s.offset;
-          if (f.length > window) add({ kind: 'data-beyond-stream-window', frame: f, dataDirection: f.direction, window, scope: 'stream' });
+          if (f.length > window) (out ??= []).push({ kind: 'data-beyond-stream-window', frame: f, dataDirection: f.direction, window, scope: 'stream' });
           s.streams.set(f.streamId, stored - f.length);
         }
         break;
@@ -93,20 +91,20 @@ export class FlowWindows {
         const d = opposite(f.direction);
         const scope = f.streamId === 0 ? 'connection' : 'stream';
         if (incr === 0) {
-          add({ kind: 'window-update-zero', frame: f, dataDirection: d, window: f.streamId === 0 ? this.dirs[d].conn : (this.streamWindow(d, f.streamId) ?? 0), scope });
+          (out ??= []).push({ kind: 'window-update-zero', frame: f, dataDirection: d, window: f.streamId === 0 ? this.dirs[d].conn : (this.streamWindow(d, f.streamId) ?? 0), scope });
           break;
         }
         if (!this.tracking) break;
         const s = this.dirs[d];
         if (f.streamId === 0) {
           s.conn += incr;
-          if (s.conn > MAX_WINDOW) add({ kind: 'window-above-max', frame: f, dataDirection: d, window: s.conn, scope });
+          if (s.conn > MAX_WINDOW) (out ??= []).push({ kind: 'window-above-max', frame: f, dataDirection: d, window: s.conn, scope });
         } else if (f.stateBefore !== 'closed' && f.stateBefore !== 'unknown' && f.stateBefore !== 'idle') {
           let stored = s.streams.get(f.streamId);
           if (stored === undefined) stored = s.initial - s.offset;
           stored += incr;
           s.streams.set(f.streamId, stored);
-          if (stored + s.offset > MAX_WINDOW) add({ kind: 'window-above-max', frame: f, dataDirection: d, window: stored + s.offset, scope });
+          if (stored + s.offset > MAX_WINDOW) (out ??= []).push({ kind: 'window-above-max', frame: f, dataDirection: d, window: stored + s.offset, scope });
         }
         break;
       }
@@ -122,7 +120,7 @@ export class FlowWindows {
         const entry = f.settings?.find(([name]) => name === 'INITIAL_WINDOW_SIZE');
         const v = entry?.[1];
         if (v !== undefined && v > MAX_WINDOW) {
-          add({ kind: 'initial-window-above-max', frame: f, dataDirection: opposite(f.direction), window: v, scope: 'connection' });
+          (out ??= []).push({ kind: 'initial-window-above-max', frame: f, dataDirection: opposite(f.direction), window: v, scope: 'connection' });
           if (f.direction === 'sent') this.unacked.push(undefined);
           break;
         }
