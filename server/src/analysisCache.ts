@@ -6,6 +6,7 @@ import type { Analysis, AnalyzeOptions } from './core/analyze.ts';
 import { analyzeText } from './core/analyze.ts';
 import { analyzeTextAsync } from './core/analyzeAsync.ts';
 import type { FrameRecord } from './core/model/trace.ts';
+import type { Finding } from './core/rules/types.ts';
 import { TreeIndex } from './core/views/tree.ts';
 
 export interface CachedAnalysis {
@@ -21,6 +22,24 @@ export interface CachedAnalysis {
   framesSorted?: boolean;
   /** Built on the first tree request, then reused for every page. */
   tree?: TreeIndex;
+  /** Line → the findings reported on it, built on the first hover (a hover must not scan every finding). */
+  findingsByLine?: Map<number, Finding[]>;
+}
+
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+/** The findings reported on `line`, in the analysis' order. */
+export function findingsOnLine(entry: CachedAnalysis, line: number): readonly Finding[] {
+  let byLine = entry.findingsByLine;
+  if (!byLine) {
+    byLine = entry.findingsByLine = new Map();
+    for (const f of entry.analysis.findings) {
+      const list = byLine.get(f.line);
+      if (list) list.push(f);
+      else byLine.set(f.line, [f]);
+    }
+  }
+  return byLine.get(line) ?? NO_FINDINGS;
 }
 
 export function treeOf(entry: CachedAnalysis): TreeIndex {

@@ -373,11 +373,7 @@ connection.onRequest(FramesRequest, async (p) => {
 });
 connection.onRequest(FrameAtRequest, async (p) => {
   const entry = await entryFor(p.uri);
-  const at = entry && treeOf(entry).frameAtLine(p.line);
-  if (!entry || !at) return null;
-  const conn = entry.analysis.trace!.connectionById.get(at.connection)!;
-  const list = at.stream === 0 ? conn.ownFrames : conn.streams.get(at.stream)!.frames;
-  return { ...at, position: list.indexOf(at.index) };
+  return (entry && treeOf(entry).frameAtLine(p.line)) ?? null;
 });
 connection.onRequest(FindStreamsRequest, async (p) => {
   const entry = await entryFor(p.uri);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { analyzeText } from '../../server/src/core/analyze.ts';
+import { sliceEnd } from '../../server/src/core/analyzeAsync.ts';
 import { detectBytes } from '../../server/src/core/formats/detect.ts';
 import { parseGoHttp2debug } from '../../server/src/core/formats/goHttp2debug.ts';
 import { decodeGoQuoted } from '../../server/src/core/formats/goQuoted.ts';
@@ -322,6 +323,14 @@ describe('linear time', () => {
       return lines.join('\n');
     };
     assertLinear('announced connections', make, (t) => void parseGoHttp2debug(t), 4);
+  });
+
+  it('an editor document cut into slices: a long tail without a line end (hand-made)', () => {
+    const MB = 1024 * 1024;
+    const slices = (text: string): void => {
+      for (let start = 0; start < text.length;) start = sliceEnd(text, start);
+    };
+    assertLinear('slices of a tail without line end', (n) => `http2: Framer 0xc0: wrote PING len=8 ping="00000000"\n${'x'.repeat(n * MB)}`, slices, 4);
   });
 
   it('a huge single line: 8 MB vs 1 MB (unterminated DATA, no tag, slog-quoted)', () => {

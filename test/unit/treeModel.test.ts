@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeText } from '../../server/src/core/analyze.ts';
 import { TreeIndex } from '../../server/src/core/views/tree.ts';
+import { findingsOnLine } from '../../server/src/analysisCache.ts';
 import { PAGE_SIZE, presentConnection, presentConnectionFrames, presentFrame, presentMore, presentStream } from '../../client/src/tree/treeModel.ts';
 
 const fixture = (p: string): string => readFileSync(resolve(__dirname, '../fixtures', p), 'utf8');
@@ -74,10 +75,34 @@ describe('Connections view model on the real Go 1.24 undrained client log', () =
   it('maps a cursor line to its frame, and finds streams by id or path', () => {
     const text = fixture('go-undrained-body/go1.24-std-empty/client.log').split('\n');
     const line = text.findIndex((l) => l.includes('wrote RST_STREAM stream=13 '));
-    assert.deepEqual({ ...index.frameAtLine(line)!, index: undefined }, { connection: '0xc0000021c0', stream: 13, index: undefined });
+    const at = index.frameAtLine(line)!;
+    assert.deepEqual({ ...at, index: undefined, position: undefined }, { connection: '0xc0000021c0', stream: 13, index: undefined, position: undefined });
+    // Its place in the list the tree shows: the stream's frames (HEADERS, HEADERS, maybe DATA…, then the reset).
+    const streamFrames = index.frames(at.connection, 13, 0, 1000).items;
+    assert.equal(streamFrames[at.position]!.line, line);
+    // Every frame of the log, stream 0 included, is found at its own position.
+    const trace = index.trace!;
+    for (const f of trace.frames) {
+      const a = index.frameAtLine(f.line)!;
+      const list = f.streamId === 0 ? trace.connectionById.get(f.connection)!.ownFrames : trace.connectionById.get(f.connection)!.streams.get(f.streamId)!.frames;
+      assert.equal(a.position, list.indexOf(a.index));
+    }
     assert.equal(index.frameAtLine(line + 1000), undefined);
     assert.deepEqual(index.findStreams('13').map((s) => s.id), [13]);
     assert.deepEqual(index.findStreams('/empty/7').map((s) => s.id), [13]);
+  });
+
+  it('finds the findings of a line (for hovers) from an index: the same as filtering them all', () => {
+    const entry = { uri: 'untitled:x', version: 1, analysis: index.analysis };
+    const lines = fixture('go-undrained-body/go1.24-std-empty/client.log').split('\n').length;
+    let seen = 0;
+    for (let line = 0; line <= lines; line++) {
+      const expected = index.analysis.findings.filter((f) => f.line === line);
+      assert.deepEqual([...findingsOnLine(entry, line)], expected);
+      seen += expected.length;
+    }
+    assert.equal(seen, index.analysis.findings.length);
+    assert.ok(seen > 0);
   });
 
   it('writes a one-paragraph stream summary', () => {

@@ -22,8 +22,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export function sliceEnd(text: string, start: number, size = SLICE): number {
   const limit = start + size;
   if (limit >= text.length) return text.length;
-  const nl = text.lastIndexOf('\n', limit - 1);
-  if (nl >= start) return nl + 1;
+  // Searched back to `start` only: lastIndexOf would go on to the previous line end, however far back,
+  // once per slice of a long tail without one (quadratic).
+  for (let i = limit - 1; i >= start; i--) if (text.charCodeAt(i) === 10) return i + 1;
   const c = text.charCodeAt(limit - 1);
   return c >= 0xd800 && c <= 0xdbff ? limit - 1 : limit;
 }

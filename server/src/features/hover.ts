@@ -2,7 +2,7 @@
 import type { Hover } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';
 import type { CachedAnalysis } from '../analysisCache.ts';
-import { frameAt } from '../analysisCache.ts';
+import { findingsOnLine, frameAt } from '../analysisCache.ts';
 import { explainFrame } from '../core/knowledge/explainFrame.ts';
 import { ruleById } from '../core/rules/index.ts';
 import { ruleDocsUrl } from '../core/rules/types.ts';
@@ -11,7 +11,7 @@ export function hover(entry: CachedAnalysis, line: number, character: number, do
   const trace = entry.analysis.trace;
   if (!trace) return null;
   const frame = frameAt(entry, line, character);
-  const findings = entry.analysis.findings.filter((f) => f.line === line);
+  const findings = findingsOnLine(entry, line);
   if (!frame && findings.length === 0) return null;
   const parts: string[] = [];
   for (const f of findings) {

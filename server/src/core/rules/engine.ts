@@ -28,7 +28,11 @@ export function runScans(trace: Trace, ctx: RuleContext, rules: readonly Rule[])
       for (let v = 0; v < visitors.length; v++) visitors[v]!(f);
       load.frame(f);
     }
-    for (const { rule, scan } of scans) out.get(rule.id)!.push(...scan.end());
+    for (const { rule, scan } of scans) {
+      // Not push(...found): spreading a long list as arguments would overflow the stack.
+      const to = out.get(rule.id)!;
+      for (const finding of scan.end()) to.push(finding);
+    }
   }
   return out;
 }

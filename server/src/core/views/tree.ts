@@ -108,6 +108,14 @@ export class TreeIndex {
     return list;
   }
 
+  /** Per connection, built on first use: its streams with findings — paging through them is then slices too. */
+  private readonly sortedProblemStreams = new Map<string, Stream[]>();
+  private problemStreamsOf(conn: Connection): Stream[] {
+    let list = this.sortedProblemStreams.get(conn.id);
+    if (!list) this.sortedProblemStreams.set(conn.id, (list = this.streamsOf(conn).filter((s) => this.byStream.has(`${conn.id}#${s.id}`))));
+    return list;
+  }
+
   connections(): ConnectionItem[] {
     const trace = this.trace;
     if (!trace) return [];
@@ -118,8 +126,7 @@ export class TreeIndex {
     const trace = this.trace;
     const conn = trace?.connectionById.get(connection);
     if (!trace || !conn) return { items: [], total: 0, offset };
-    let streams = this.streamsOf(conn);
-    if (onlyProblems) streams = streams.filter((s) => this.byStream.has(`${connection}#${s.id}`));
+    const streams = onlyProblems ? this.problemStreamsOf(conn) : this.streamsOf(conn);
     const items = streams.slice(offset, offset + limit).map((s) => streamItem(trace, conn, s, this.byStream.get(`${connection}#${s.id}`) ?? []));
     return { items, total: streams.length, offset };
   }
@@ -135,8 +142,11 @@ export class TreeIndex {
     return { items, total: ids.length, offset };
   }
 
-  /** Which frame a cursor line is on (for selecting the matching tree node). */
-  frameAtLine(line: number): { connection: string; stream: number; index: number } | undefined {
+  /**
+   * Which frame a cursor line is on (for selecting the matching tree node), and its position in the
+   * frame list the tree shows it in (its stream's, or the connection's own for stream 0).
+   */
+  frameAtLine(line: number): { connection: string; stream: number; index: number; position: number } | undefined {
     const trace = this.trace;
     if (!trace) return undefined;
     // Frames are in line order: binary search.
@@ -147,7 +157,9 @@ export class TreeIndex {
       const l = trace.frames[mid]!.line;
       if (l === line) {
         const f = trace.frames[mid]!;
-        return { connection: f.connection, stream: f.streamId, index: f.index };
+        const conn = trace.connectionById.get(f.connection);
+        const list = (f.streamId === 0 ? conn?.ownFrames : conn?.streams.get(f.streamId)?.frames) ?? [];
+        return { connection: f.connection, stream: f.streamId, index: f.index, position: positionIn(list, f.index) };
       }
       if (l < line) lo = mid + 1;
       else hi = mid - 1;
@@ -269,4 +281,16 @@ function frameItem(f: FrameRecord, start: number | undefined, findings: Finding[
     direction: f.direction, type: f.typeName || `0x${f.type.toString(16)}`, flags: flagNames(f.type, f.flags), length: f.length,
     streamId: f.streamId, ...(key ? { key } : {}), ...(problem ? { problem } : {}),
   };
+}
+
+/** Where frame `index` is in an ascending list of frame indices (binary search), or -1. */
+function positionIn(list: readonly number[], index: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < index) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length && list[lo] === index ? lo : -1;
 }
