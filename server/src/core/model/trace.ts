@@ -106,8 +106,11 @@ function inferRole(frames: FrameEvent[]): Role {
 
 /** What buildTrace keeps per connection while it runs. */
 interface ConnBuild {
-  /** By direction: the stream whose field block is still open (HEADERS without END_HEADERS). */
-  blocks: { sent?: number; received?: number };
+  /**
+   * By direction (0 sent, 1 received): the stream whose field block is still open (HEADERS without
+   * END_HEADERS), or -1. Two numbers, not an object keyed by direction: this is read once per frame.
+   */
+  blocks: [number, number];
   /**
    * Streams by id while ids are dense, in pages of STREAM_PAGE ids: an array read instead of a lookup
    * in a map of 10^5 streams. Pages, not one array grown by push: each growth of a large array leaves
@@ -194,13 +197,13 @@ export function buildTrace(parsed: ParsedLog): Trace {
   /** What is being built per connection (ConnBuild). */
   const building = new Map<string, ConnBuild>();
   let conn: Connection | undefined;
-  let connState: ConnBuild = { blocks: {}, pages: [], sparse: 0, placed: 0 };
+  let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
   let blocks = connState.blocks;
   for (const f of frames) {
     if (conn === undefined || f.connection !== conn.id) {
       conn = connectionById.get(f.connection)!;
       let b = building.get(conn.id);
-      if (!b) building.set(conn.id, (b = { blocks: {}, pages: [], sparse: 0, placed: 0 }));
+      if (!b) building.set(conn.id, (b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 }));
       connState = b;
       blocks = b.blocks;
     }
@@ -208,10 +211,11 @@ export function buildTrace(parsed: ParsedLog): Trace {
     if (f.streamId === 0) conn.ownFrames.push(f.index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
-    const openBlock = blocks[f.direction];
+    const dir = f.direction === 'sent' ? 0 : 1;
+    const openBlock = blocks[dir];
     if (f.type === FrameType.CONTINUATION) {
       if (openBlock === f.streamId) {
-        if (f.flags & 0x4) delete blocks[f.direction];
+        if (f.flags & 0x4) blocks[dir] = -1;
         const stream = conn.streams.get(f.streamId);
         if (stream) {
           stream.frames.push(f.index);
@@ -220,13 +224,13 @@ export function buildTrace(parsed: ParsedLog): Trace {
         continue;
       }
       if (!conn.joinedMidway) {
-        f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: openBlock === undefined ? 'CONTINUATION without a preceding HEADERS or PUSH_PROMISE that lacked END_HEADERS' : `CONTINUATION on stream ${f.streamId} while the field block of stream ${openBlock} is open` };
+        f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: openBlock < 0 ? 'CONTINUATION without a preceding HEADERS or PUSH_PROMISE that lacked END_HEADERS' : `CONTINUATION on stream ${f.streamId} while the field block of stream ${openBlock} is open` };
       }
-    } else if (openBlock !== undefined && !conn.joinedMidway) {
+    } else if (openBlock >= 0 && !conn.joinedMidway) {
       f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${f.typeName || 'frame'} while the field block of stream ${openBlock} is still open (only CONTINUATION may follow a HEADERS without END_HEADERS)` };
-      delete blocks[f.direction];
+      blocks[dir] = -1;
     }
-    if ((f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) && (f.flags & 0x4) === 0) blocks[f.direction] = f.streamId;
+    if ((f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) && (f.flags & 0x4) === 0) blocks[dir] = f.streamId;
     if (f.type === FrameType.GOAWAY) conn.goaways.push(f.index);
     if (!isStreamFrame(f.type, f.streamId)) continue;
     const initiator = f.streamId % 2 === 1 ? 'client' : 'server';
