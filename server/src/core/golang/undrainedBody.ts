@@ -440,12 +440,54 @@ interface Tuple {
   /** error variable assigned together with the response: `err != nil` ⇒ the response is nil */
   errVar: string;
   /** ids of registered deferred actions, in registration order */
-  defers: number[];
+  defers: DeferChain;
+}
+
+/**
+ * An immutable sequence of deferred-action ids (distinct), hash-consed per analysis: one node per distinct
+ * sequence, so `serial` identifies the sequence. Appending and dropping the last id are O(1); nodes extending
+ * one another share `items`/`pos` (copied only where two sequences diverge), so membership is O(1) too.
+ */
+interface DeferChain {
+  readonly serial: number;
+  readonly parent: DeferChain | null;
+  /** the last id (-1 for the empty sequence) */
+  readonly id: number;
+  readonly depth: number;
+  /** shared: items[0..depth) is this sequence */
+  readonly items: number[];
+  /** shared with items: index of each id in items */
+  readonly pos: Map<number, number>;
+  /** the sequences extending this one by one id */
+  readonly next: Map<number, DeferChain>;
+}
+
+let chainSerial = 0;
+const emptyChain = (): DeferChain => ({ serial: chainSerial++, parent: null, id: -1, depth: 0, items: [], pos: new Map(), next: new Map() });
+function chainHas(c: DeferChain, id: number): boolean {
+  const i = c.pos.get(id);
+  return i !== undefined && i < c.depth;
+}
+/** `c` followed by `id` (which `c` must not contain). */
+function chainPush(c: DeferChain, id: number): DeferChain {
+  let n = c.next.get(id);
+  if (n) return n;
+  let items = c.items;
+  let pos = c.pos;
+  if (items.length !== c.depth) {
+    items = items.slice(0, c.depth);
+    pos = new Map(items.map((x, i) => [x, i]));
+  }
+  items.push(id);
+  pos.set(id, c.depth);
+  n = { serial: chainSerial++, parent: c, id, depth: c.depth + 1, items, pos, next: new Map() };
+  c.next.set(id, n);
+  return n;
 }
 
 type SS = Map<string, Tuple>;
 
-const keyOf = (t: Tuple): string => `${t.body}|${t.partialBy}|${t.errVar}|${t.defers.join(',')}`;
+const keyOf = (t: Tuple): string => `${t.body}|${t.partialBy}|${t.errVar}|${t.defers.serial}`;
 const single = (t: Tuple): SS => new Map([[keyOf(t), t]]);
 const EMPTY: SS = new Map();
 
@@ -552,6 +594,8 @@ class VarAnalysis {
   private readonly evCache = new Map<number, Ev[]>();
   private readonly deferEntries: DeferEntry[] = [];
   private readonly deferByStmt = new Map<number, DeferEntry | null>();
+  /** the empty sequence of defers (root of this analysis' hash-consed sequences) */
+  private readonly noDefers = emptyChain();
   private readonly closureMemo = new Map<string, SS>();
   private names = new Set<string>();
 
@@ -580,7 +624,7 @@ class VarAnalysis {
         for (const t of s.values()) this.runDefers(t, ret ? ret.startRow : null);
       },
     };
-    const init: Tuple = { body: this.isParam ? 'unread' : 'none', partialBy: '', errVar: '', defers: [] };
+    const init: Tuple = { body: this.isParam ? 'unread' : 'none', partialBy: '', errVar: '', defers: this.noDefers };
     const end = this.exec(this.body, single(init), frame);
     frame.onReturn(end, null);
   }
@@ -1119,7 +1163,7 @@ class VarAnalysis {
     }
     if (!entry) return s;
     const id = entry.id;
-    return mapSS(s, (t) => (t.defers.includes(id) ? t : { ...t, defers: [...t.defers, id] }));
+    return mapSS(s, (t) => (chainHas(t.defers, id) ? t : { ...t, defers: chainPush(t.defers, id) }));
   }
 
   private makeDeferEntry(n: GoNode): DeferEntry | null {
@@ -1139,31 +1183,43 @@ class VarAnalysis {
     return e;
   }
 
-  /** Runs the registered deferred actions of one path, last first (function exit). */
-  private runDefers(t: Tuple, exitRow: number | null): SS {
-    if (t.defers.length === 0) return single(t);
-    const e = this.deferEntries[t.defers[t.defers.length - 1]!]!;
-    const rest: Tuple = { ...t, defers: t.defers.slice(0, -1) };
-    let after: SS;
-    switch (e.kind) {
-      case 'close':
-        this.check(rest, e.call, e.stmt, exitRow);
-        after = single({ ...rest, body: closedOf(rest.body), partialBy: '' });
-        break;
-      case 'closure': {
-        after = new Map();
-        for (const r of this.simulateClosure(e.lit, { ...rest, defers: [] }).values()) {
-          const u = { ...r, defers: rest.defers };
-          after.set(keyOf(u), u);
-        }
-        break;
-      }
-      case 'call':
-        after = this.eval(e.call, single(rest));
-        break;
-    }
+  /**
+   * Runs the registered deferred actions of one path, last first (function exit). Depth-first over the
+   * states each action yields (the order of a recursion over them), with an explicit stack: thousands of
+   * defers must not exhaust the call stack.
+   */
+  private runDefers(t0: Tuple, exitRow: number | null): SS {
     const out: SS = new Map();
-    for (const u of after.values()) addAll(out, this.runDefers(u, exitRow));
+    const stack: Tuple[] = [t0];
+    while (stack.length > 0) {
+      const t = stack.pop()!;
+      if (t.defers.depth === 0) {
+        out.set(keyOf(t), t);
+        continue;
+      }
+      const e = this.deferEntries[t.defers.id]!;
+      const rest: Tuple = { ...t, defers: t.defers.parent! };
+      let after: SS;
+      switch (e.kind) {
+        case 'close':
+          this.check(rest, e.call, e.stmt, exitRow);
+          after = single({ ...rest, body: closedOf(rest.body), partialBy: '' });
+          break;
+        case 'closure': {
+          after = new Map();
+          for (const r of this.simulateClosure(e.lit, { ...rest, defers: this.noDefers }).values()) {
+            const u = { ...r, defers: rest.defers };
+            after.set(keyOf(u), u);
+          }
+          break;
+        }
+        case 'call':
+          after = this.eval(e.call, single(rest));
+          break;
+      }
+      const next = [...after.values()];
+      for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]!);
+    }
     return out;
   }
 
@@ -1185,7 +1241,23 @@ class VarAnalysis {
   private eventsIn(n: GoNode): Ev[] {
     let list = this.evCache.get(n.id);
     if (!list) {
-      list = this.events.filter((e) => e.a.startIndex >= n.startIndex && e.a.endIndex <= n.endIndex);
+      // events are sorted by `order` = endIndex * 4 + rank (rank < 4): those ending inside n are one range
+      const evs = this.events;
+      const firstAtLeast = (o: number): number => {
+        let lo = 0;
+        let hi = evs.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (evs[mid]!.order < o) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+      list = [];
+      for (let i = firstAtLeast(n.startIndex * 4), end = firstAtLeast((n.endIndex + 1) * 4); i < end; i++) {
+        const e = evs[i]!;
+        if (e.a.startIndex >= n.startIndex) list.push(e);
+      }
       this.evCache.set(n.id, list);
     }
     return list;
@@ -1210,12 +1282,13 @@ class VarAnalysis {
         return { ...t, body: closedOf(t.body), partialBy: '' };
       case 'assign': {
         // a deferred `v.Body.Close()` captured the previous body: judge it with its state now
-        const defers = t.defers.filter((id) => {
+        let defers = this.noDefers;
+        for (let i = 0; i < t.defers.depth; i++) {
+          const id = t.defers.items[i]!;
           const e = this.deferEntries[id]!;
-          if (e.kind !== 'close') return true;
-          this.check(t, e.call, e.stmt, null);
-          return false;
-        });
+          if (e.kind !== 'close') defers = chainPush(defers, id);
+          else this.check(t, e.call, e.stmt, null);
+        }
         return { body: ev.state, partialBy: '', errVar: ev.errVar, defers };
       }
       case 'clearErr':
