@@ -582,7 +582,36 @@ function analyzeFunction(
   });
   for (const v of vars) {
     if (named.has(v)) continue;
-    new VarAnalysis(file, fn, body, v, params.has(v), reports, drainedSites).run();
+    // Each variable's reports join the file's only when its analysis ran to the end: a cut-short one
+    // (see PathBudget) has not seen every path, and a finding from some paths could be wrong.
+    const own = new Map<number, SiteReport>();
+    const ownDrained = new Set<number>();
+    try {
+      new VarAnalysis(file, fn, body, v, params.has(v), own, ownDrained).run();
+    } catch (e) {
+      if (e instanceof PathBudgetExceeded) continue;
+      throw e;
+    }
+    for (const [id, r] of own) reports.set(id, r);
+    for (const id of ownDrained) drainedSites.add(id);
+  }
+}
+
+/**
+ * Bounds of the path-sensitive walk of one variable. Paths that register different deferred closes
+ * are different states, so deeply nested branches full of defers multiply them; real functions stay
+ * far below these bounds (the largest state set among the test fixtures holds a handful).
+ */
+const PathBudget = {
+  /** States one program point may carry. */
+  maxStates: 256,
+  /** States visited over the whole walk of one variable. */
+  maxVisits: 2_000_000,
+};
+
+class PathBudgetExceeded extends Error {
+  constructor() {
+    super('too many paths to analyse');
   }
 }
 
@@ -598,6 +627,8 @@ class VarAnalysis {
   private readonly noDefers = emptyChain();
   private readonly closureMemo = new Map<string, SS>();
   private names = new Set<string>();
+  /** States visited so far (PathBudget.maxVisits). */
+  private visits = 0;
 
   constructor(
     private readonly file: FileInfo,
@@ -971,8 +1002,14 @@ class VarAnalysis {
 
   // ---- control flow ----
 
+  /** Counts `states` states against the path budget; past it the analysis of this variable stops. */
+  private visit(states: number): void {
+    if (states > PathBudget.maxStates || (this.visits += states) > PathBudget.maxVisits) throw new PathBudgetExceeded();
+  }
+
   private exec(n: GoNode, s: SS, fr: Frame, label: string | null = null): SS {
     if (s.size === 0) return s;
+    this.visit(s.size);
     switch (n.type) {
       case 'block': {
         const list = firstOfType(n, 'statement_list');
@@ -1192,6 +1229,8 @@ class VarAnalysis {
     const out: SS = new Map();
     const stack: Tuple[] = [t0];
     while (stack.length > 0) {
+      if (stack.length > PathBudget.maxStates) throw new PathBudgetExceeded();
+      this.visit(1);
       const t = stack.pop()!;
       if (t.defers.depth === 0) {
         out.set(keyOf(t), t);
