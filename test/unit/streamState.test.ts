@@ -3,6 +3,8 @@
  * (hand-made) logs: CONTINUATION rules, logs that join mid-connection, implicit closing.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseGoHttp2debug } from '../../server/src/core/formats/goHttp2debug.ts';
 import { FrameType } from '../../server/src/core/model/frame.ts';
@@ -267,6 +269,13 @@ describe('buildTrace: whole logs (hand-made)', () => {
     assert.equal(t.connections[0]!.streams.get(1)!.initiator, 'client');
     assert.equal(t.connections[0]!.role, 'client');
     assert.deepEqual(violations(t), []);
+  });
+
+  it('10^5 connections of one stream each fit in a 256 MB heap (stream pages start small)', () => {
+    // In a child process with a small heap: pages of 4096 ids made whole (32 KB each) needed 3 GB here.
+    const child = spawnSync(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', resolve(__dirname, 'manyConnections.child.ts'), '100000'], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr.slice(-2000));
+    assert.deepEqual(JSON.parse(child.stdout), { connections: 100_000, streams: 100_000 });
   });
 
   it('a stream whose id jumped far ahead keeps its frames when the dense ids later reach it', () => {

@@ -124,12 +124,15 @@ interface ConnBuild {
 }
 
 const STREAM_PAGE = 4096;
+/** Slots of a page when it is made (it doubles as ids reach further into it). */
+const FIRST_PAGE = 16;
 /** Dense ids (each side counts up by 2) stay within a few times the number of streams: only those are paged. */
 const DENSE_SLACK = 4096;
 
 function lookupStream(b: ConnBuild, conn: Connection, id: number): Stream | undefined {
   const page = b.pages[Math.floor(id / STREAM_PAGE)];
-  const stream = page === undefined ? undefined : page[id % STREAM_PAGE];
+  const off = id % STREAM_PAGE;
+  const stream = page === undefined || off >= page.length ? undefined : page[off];
   // A stream whose id was a jump is in the map only.
   return stream !== undefined || b.sparse === 0 ? stream : conn.streams.get(id);
 }
@@ -141,8 +144,19 @@ function placeStream(b: ConnBuild, conn: Connection, stream: Stream): void {
     return;
   }
   const at = Math.floor(id / STREAM_PAGE);
+  const off = id % STREAM_PAGE;
   while (b.pages.length <= at) b.pages.push(undefined);
-  (b.pages[at] ??= new Array<Stream | undefined>(STREAM_PAGE))[id % STREAM_PAGE] = stream;
+  let page = b.pages[at];
+  if (page === undefined || off >= page.length) {
+    // A page starts small and doubles up to STREAM_PAGE: a full page is 32 KB, and a capture of 10^5
+    // connections with a stream or two each would otherwise hold gigabytes of empty pages.
+    let size = page === undefined ? FIRST_PAGE : page.length * 2;
+    while (size <= off) size *= 2;
+    const grown = new Array<Stream | undefined>(Math.min(size, STREAM_PAGE));
+    if (page !== undefined) for (let k = 0; k < page.length; k++) grown[k] = page[k];
+    b.pages[at] = page = grown;
+  }
+  page[off] = stream;
 }
 
 export function buildTrace(parsed: ParsedLog): Trace {
