@@ -110,9 +110,11 @@ export interface ParsedLog {
   notes: string[];
 }
 
+/** FrameType's names by code, made once: parsers name every frame they read. */
+const TYPE_NAMES_BY_CODE = new Map<number, string>(Object.entries(FrameType).map(([name, code]) => [code, name]));
+
 export function frameTypeName(code: number): string {
-  for (const [name, value] of Object.entries(FrameType)) if (value === code) return name;
-  return `UNKNOWN_FRAME_TYPE_${code}`;
+  return TYPE_NAMES_BY_CODE.get(code) ?? `UNKNOWN_FRAME_TYPE_${code}`;
 }
 
 export function hasFlag(frame: Pick<FrameEvent, 'flags'>, flag: number): boolean {
