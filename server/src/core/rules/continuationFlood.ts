@@ -5,7 +5,7 @@
 import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-import { Sample, during, floodFinding, fromSide, limitOf, n, notesFor, ordinal, scoreOf } from './budget.ts';
+import { Sample, during, floodFinding, fromSide, limitsOf, n, notesFor, ordinal, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
@@ -33,12 +33,12 @@ export class ContinuationMeter implements Meter {
   private worst: FrameRecord | undefined;
 
   constructor(private readonly m: MeterContext, readonly side: Side) {
-    for (const p of m.ctx.profiles) {
-      const f = limitOf(m.ctx, m.rule, p, 'maxContinuations');
-      if (f) this.frameLimits.push({ profile: p, allowed: f.value, action: f.action });
-      // Header size limits are what servers enforce on requests.
-      const b = side === 'client' ? limitOf(m.ctx, m.rule, p, 'maxHeaderBlockBytes') : undefined;
-      if (b) this.byteLimits.push({ profile: p, allowed: b.value, action: b.action, ...(b.decodedPerField !== undefined ? { perField: b.decodedPerField } : {}) });
+    for (const { profile: p, limit: f } of limitsOf(m.ctx, m.rule, 'maxContinuations')) this.frameLimits.push({ profile: p, allowed: f.value, action: f.action });
+    // Header size limits are what servers enforce on requests.
+    if (side === 'client') {
+      for (const { profile: p, limit: b } of limitsOf(m.ctx, m.rule, 'maxHeaderBlockBytes')) {
+        this.byteLimits.push({ profile: p, allowed: b.value, action: b.action, ...(b.decodedPerField !== undefined ? { perField: b.decodedPerField } : {}) });
+      }
     }
   }
 

@@ -6,7 +6,7 @@
 import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-import { Sample, during, floodFinding, fromSide, limitOf, n, notesFor, scoreOf } from './budget.ts';
+import { Sample, during, floodFinding, fromSide, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import { BucketBudget, CountBudget } from './resetBudget.ts';
 import { scanOnly } from './engine.ts';
@@ -30,10 +30,7 @@ export class EmptyFramesMeter implements Meter {
   private readonly glitches: BucketBudget;
 
   constructor(private readonly m: MeterContext, readonly side: Side) {
-    for (const p of m.ctx.profiles) {
-      const l = limitOf(m.ctx, m.rule, p, 'maxConsecutiveEmptyFrames');
-      if (l) this.consecutive.push({ profile: p, allowed: l.value, action: l.action, run: 0, max: 0 });
-    }
+    for (const { profile: p, limit: l } of limitsOf(m.ctx, m.rule, 'maxConsecutiveEmptyFrames')) this.consecutive.push({ profile: p, allowed: l.value, action: l.action, run: 0, max: 0 });
     this.emptyData = new CountBudget(m, 'maxEmptyDataFrames', 'empty non-final DATA frames');
     this.glitches = new BucketBudget(m, 'glitchBurst', 'glitchRatePerSecond', 'glitch', 'glitches');
   }

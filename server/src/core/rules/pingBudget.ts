@@ -8,7 +8,7 @@ import { FrameType, endsStream } from '../model/frame.ts';
 import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-import { Sample, SlidingCount, during, fromSide, limitOf, n, notesFor, scoreOf } from './budget.ts';
+import { Sample, SlidingCount, during, fromSide, limitOf, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import type { RuleContext } from './types.ts';
 import { formatSeconds } from './util.ts';
@@ -88,9 +88,8 @@ export class AckBudget {
   private readonly pingsPerSecond = new SlidingCount(1000);
   constructor(m: MeterContext, side: Side) {
     this.queue = new AckQueue(m.conn, side);
-    for (const p of m.ctx.profiles) {
-      const q = limitOf(m.ctx, m.rule, p, 'maxQueuedAcks');
-      if (q) this.states.push({ profile: p, allowed: q.value, action: q.action, pingsOnly: !!q.pingsOnly, whenBlocked: !!q.queuedWhenBlocked, max: 0 });
+    for (const { profile: p, limit: q } of limitsOf(m.ctx, m.rule, 'maxQueuedAcks')) {
+      this.states.push({ profile: p, allowed: q.value, action: q.action, pingsOnly: !!q.pingsOnly, whenBlocked: !!q.queuedWhenBlocked, max: 0 });
     }
   }
   frame(f: FrameRecord): void {
@@ -156,12 +155,11 @@ export class PingMeter implements Meter {
 
   constructor(private readonly m: MeterContext, readonly pinger: Side) {
     this.acks = new AckBudget(m, pinger);
-    for (const p of m.ctx.profiles) {
-      const s = limitOf(m.ctx, m.rule, p, 'maxPingStrikes');
+    // Strikes are a server policy on the client's PINGs (grpc-go keepalive enforcement).
+    for (const { profile: p, limit: s } of pinger === 'client' ? limitsOf(m.ctx, m.rule, 'maxPingStrikes') : []) {
       const min = limitOf(m.ctx, m.rule, p, 'pingMinIntervalMs');
       const idle = limitOf(m.ctx, m.rule, p, 'pingIdleMinIntervalMs');
-      // Strikes are a server policy on the client's PINGs (grpc-go keepalive enforcement).
-      if (s && min && idle && pinger === 'client') this.strikes.push({ profile: p, allowed: s.value, minMs: min.value, idleMs: idle.value, action: s.action, strikes: 0, max: 0, counted: [], untimed: false });
+      if (min && idle) this.strikes.push({ profile: p, allowed: s.value, minMs: min.value, idleMs: idle.value, action: s.action, strikes: 0, max: 0, counted: [], untimed: false });
     }
   }
 

@@ -7,7 +7,7 @@ import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict } from './budget.ts';
-import { Sample, during, floodFinding, fromSide, limitOf, n, notesFor, scoreOf } from './budget.ts';
+import { Sample, during, floodFinding, fromSide, limitOf, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import { BucketBudget, CountBudget } from './resetBudget.ts';
 import { scanOnly } from './engine.ts';
@@ -30,13 +30,11 @@ export class RapidResetMeter implements Meter {
   private untimed = false;
 
   constructor(private readonly m: MeterContext) {
-    for (const p of m.ctx.profiles) {
-      const l = limitOf(m.ctx, m.rule, p, 'prematureResetStreams');
+    for (const { profile: p, limit: l } of limitsOf(m.ctx, m.rule, 'prematureResetStreams')) {
       const t = limitOf(m.ctx, m.rule, p, 'prematureResetLifetimeSeconds');
-      if (l && t) this.envoy.push({ profile: p, limit: l.value, lifetimeS: t.value, action: l.action, premature: 0, closed: 0 });
-      const a = limitOf(m.ctx, m.rule, p, 'maxPendingAcceptResets');
-      if (a) this.pending.push({ profile: p, allowed: a.value, action: a.action, pending: 0, max: 0 });
+      if (t) this.envoy.push({ profile: p, limit: l.value, lifetimeS: t.value, action: l.action, premature: 0, closed: 0 });
     }
+    for (const { profile: p, limit: a } of limitsOf(m.ctx, m.rule, 'maxPendingAcceptResets')) this.pending.push({ profile: p, allowed: a.value, action: a.action, pending: 0, max: 0 });
     this.bucket = new BucketBudget(m, 'resetBurst', 'resetRatePerSecond', 'RST_STREAM');
     this.refused = new CountBudget(m, 'maxRefusedStreams', 'streams refused by the server (REFUSED_STREAM)');
   }

@@ -9,7 +9,7 @@ import { FrameType } from '../model/frame.ts';
 import type { FrameRecord } from '../model/trace.ts';
 import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { MeterContext, ProfileVerdict } from './budget.ts';
-import { TokenBucket, fromSide, limitOf, n } from './budget.ts';
+import { TokenBucket, fromSide, limitOf, limitsOf, n } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 
 /** Codes a server resets a stream with when a client frame broke the rules (MadeYouReset's lever). */
@@ -41,10 +41,9 @@ export class BucketBudget {
   count = 0;
   /** `what`: the counted thing, singular and plural ("RST_STREAM", "glitch"/"glitches"). */
   constructor(m: MeterContext, burstKey: 'resetBurst' | 'glitchBurst', rateKey: 'resetRatePerSecond' | 'glitchRatePerSecond', private readonly what: string, private readonly whats = what) {
-    for (const p of m.ctx.profiles) {
-      const b = limitOf(m.ctx, m.rule, p, burstKey);
+    for (const { profile: p, limit: b } of limitsOf(m.ctx, m.rule, burstKey)) {
       const r = limitOf(m.ctx, m.rule, p, rateKey);
-      if (b && r) this.buckets.push({ profile: p, bucket: new TokenBucket(b.value, r.value), action: b.action });
+      if (r) this.buckets.push({ profile: p, bucket: new TokenBucket(b.value, r.value), action: b.action });
     }
   }
   take(f: FrameRecord): void {
@@ -72,10 +71,7 @@ export class CountBudget {
   private readonly states: Array<{ profile: PeerProfile; allowed: number; action: string | undefined; cutAt?: FrameRecord }> = [];
   count = 0;
   constructor(m: MeterContext, key: 'maxProvokedResets' | 'maxStreamErrors' | 'maxRefusedStreams' | 'maxEmptyDataFrames', private readonly unit: string) {
-    for (const p of m.ctx.profiles) {
-      const l = limitOf(m.ctx, m.rule, p, key);
-      if (l) this.states.push({ profile: p, allowed: l.value, action: l.action });
-    }
+    for (const { profile: p, limit: l } of limitsOf(m.ctx, m.rule, key)) this.states.push({ profile: p, allowed: l.value, action: l.action });
   }
   take(f: FrameRecord): void {
     this.count++;
@@ -104,10 +100,7 @@ export class H2oResetBudget {
   private readonly states: Array<{ profile: PeerProfile; start: number; action: string | undefined; budget: number; min: number; cutAt?: FrameRecord }> = [];
   resets = 0;
   constructor(m: MeterContext) {
-    for (const p of m.ctx.profiles) {
-      const l = limitOf(m.ctx, m.rule, p, 'resetBudget');
-      if (l) this.states.push({ profile: p, start: l.value, action: l.action, budget: l.value, min: l.value });
-    }
+    for (const { profile: p, limit: l } of limitsOf(m.ctx, m.rule, 'resetBudget')) this.states.push({ profile: p, start: l.value, action: l.action, budget: l.value, min: l.value });
   }
   reset(f: FrameRecord): void {
     this.resets++;

@@ -6,7 +6,7 @@
 import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-import { Sample, during, floodFinding, fromSide, limitOf, n, notesFor, scoreOf, verdictLine } from './budget.ts';
+import { Sample, during, floodFinding, fromSide, limitsOf, n, notesFor, scoreOf, verdictLine } from './budget.ts';
 import { AckBudget } from './pingBudget.ts';
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
@@ -32,10 +32,7 @@ export class SettingsMeter implements Meter {
     this.acks = new AckBudget(m, side);
     // The side's first SETTINGS is its mandatory connection preface (RFC 9113 §3.4), not load.
     this.prefaceSeen = m.conn.joinedMidway;
-    for (const p of m.ctx.profiles) {
-      const e = limitOf(m.ctx, m.rule, p, 'maxSettingsEntries');
-      if (e) this.entries.push({ profile: p, allowed: e.value, action: e.action });
-    }
+    for (const { profile: p, limit: e } of limitsOf(m.ctx, m.rule, 'maxSettingsEntries')) this.entries.push({ profile: p, allowed: e.value, action: e.action });
   }
 
   frame(f: FrameRecord): void {

@@ -7,7 +7,7 @@ import { FrameType } from '../model/frame.ts';
 import type { Direction } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict } from './budget.ts';
-import { Sample, during, floodFinding, fromSide, limitOf, n, notesFor, scoreOf } from './budget.ts';
+import { Sample, during, floodFinding, fromSide, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import { FlowWindows } from './flowWindows.ts';
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
@@ -44,12 +44,8 @@ export class WindowUpdateMeter implements Meter {
 
   /** `windows`: the connection's flow-control windows, fed by the caller before this meter (else its own). */
   constructor(private readonly m: MeterContext, windows?: FlowWindows) {
-    for (const p of m.ctx.profiles) {
-      const r = limitOf(m.ctx, m.rule, p, 'windowUpdatesPerDataFrame');
-      if (r) this.ratio.push({ profile: p, per: r.value, action: r.action, worst: 0, worstUsed: 0, worstAllowed: 0 });
-      const z = limitOf(m.ctx, m.rule, p, 'maxZeroWindowMs');
-      if (z) this.zero.push({ profile: p, allowedMs: z.value, action: z.action, longest: 0 });
-    }
+    for (const { profile: p, limit: r } of limitsOf(m.ctx, m.rule, 'windowUpdatesPerDataFrame')) this.ratio.push({ profile: p, per: r.value, action: r.action, worst: 0, worstUsed: 0, worstAllowed: 0 });
+    for (const { profile: p, limit: z } of limitsOf(m.ctx, m.rule, 'maxZeroWindowMs')) this.zero.push({ profile: p, allowedMs: z.value, action: z.action, longest: 0 });
     this.serverDir = m.conn.role === 'server' ? 'sent' : 'received';
     if (this.zero.length && !m.conn.joinedMidway) {
       this.windows = windows ?? new FlowWindows(m.conn);
