@@ -8,6 +8,7 @@ import { headerValue, isFromClient } from '../model/trace.ts';
 import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { Finding, RelatedLocation, Rule } from './types.ts';
 import { at } from './util.ts';
+import { lowerBound } from '../lowerBound.ts';
 
 export const CANCELLED_RESPONSE = 'cancelled-response';
 
@@ -149,15 +150,9 @@ function grpcCancel(stream: Stream, rst: FrameRecord, response: FrameRecord, end
  * RST_STREAM, when it is a PING (not an ACK). Go writes them back to back.
  */
 export function pingWithReset(trace: Trace, connFrames: number[], rst: FrameRecord, fromResetter: (f: FrameRecord) => boolean): FrameRecord | undefined {
-  // Binary search for the reset's position in the connection's frame list.
-  let lo = 0;
-  let hi = connFrames.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (connFrames[mid]! < rst.index) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo + 1; k < connFrames.length; k++) {
+  // The reset's position in the connection's frame list.
+  const at = lowerBound(connFrames, rst.index);
+  for (let k = at + 1; k < connFrames.length; k++) {
     const f = trace.frames[connFrames[k]!]!;
     if (!fromResetter(f)) continue;
     if (f.type === FrameType.PING && (f.flags & 1) === 0) return f;

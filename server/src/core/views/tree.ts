@@ -8,6 +8,7 @@ import type { Connection, FrameRecord, Stream, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import { errorCodeName, flagNames } from '../knowledge/rfc9113.ts';
 import type { Finding, Severity } from '../rules/types.ts';
+import { lowerBound } from '../lowerBound.ts';
 
 export type Outcome = 'ok' | 'reset' | 'error' | 'open';
 
@@ -283,14 +284,8 @@ function frameItem(f: FrameRecord, start: number | undefined, findings: Finding[
   };
 }
 
-/** Where frame `index` is in an ascending list of frame indices (binary search), or -1. */
+/** Where frame `index` is in an ascending list of frame indices, or -1. */
 function positionIn(list: readonly number[], index: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < index) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < list.length && list[lo] === index ? lo : -1;
+  const at = lowerBound(list, index);
+  return at < list.length && list[at] === index ? at : -1;
 }
