@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeText, type Analysis } from '../../server/src/core/analyze.ts';
+import { analyzeParsed, analyzeParsedAsync, analyzeText, type Analysis } from '../../server/src/core/analyze.ts';
+import { parseGoHttp2debug } from '../../server/src/core/formats/goHttp2debug.ts';
+import { STEP_FRAMES } from '../../server/src/core/steps.ts';
 import { analyzeTextAsync, sliceEnd } from '../../server/src/core/analyzeAsync.ts';
 import { AnalysisCancelled } from '../../server/src/core/stream.ts';
 import { fixture } from './helpers.ts';
@@ -55,5 +57,29 @@ describe('analyzeTextAsync (sliced) = analyzeText (one go)', () => {
     const run = analyzeTextAsync(LOG.repeat(Math.ceil((2.5 * MB) / LOG.length)), {}, controller.signal);
     controller.abort();
     await assert.rejects(run, AnalysisCancelled);
+  });
+});
+
+describe('analyzeParsedAsync: the trace and the rules pause for the event loop', () => {
+  // The real log repeated: 500 × 152 frames, more than two pauses' worth (STEP_FRAMES each).
+  const big = LOG.repeat(500);
+
+  it('gives the one-go result, and other work runs while it is under way', async () => {
+    let ranMeanwhile = 0;
+    const tick = (): void => { ranMeanwhile++; };
+    const pending = analyzeParsedAsync(parseGoHttp2debug(big));
+    setImmediate(tick);
+    setImmediate(tick);
+    const sliced = await pending;
+    assert.ok(sliced.trace!.frames.length > 2 * STEP_FRAMES);
+    assert.equal(ranMeanwhile, 2, 'callbacks queued after the analysis started ran before it ended');
+    assert.deepEqual(shape(sliced), shape(analyzeParsed(parseGoHttp2debug(big))));
+  });
+
+  it('stops at a pause once its signal fires', async () => {
+    const controller = new AbortController();
+    const pending = analyzeParsedAsync(parseGoHttp2debug(big), {}, controller.signal);
+    controller.abort();
+    await assert.rejects(pending, AnalysisCancelled);
   });
 });

@@ -6,8 +6,9 @@ import { detectText } from './formats/detect.ts';
 import { TEXT_PARSERS } from './formats/registry.ts';
 import type { ParsedLog } from './model/frame.ts';
 import type { Trace } from './model/trace.ts';
-import { buildTrace } from './model/trace.ts';
-import { runRules } from './rules/index.ts';
+import { buildTraceSteps } from './model/trace.ts';
+import { runSteps, runStepsAsync, type Steps } from './steps.ts';
+import { runRulesSteps } from './rules/index.ts';
 import { PROFILES } from './rules/profiles.ts';
 import type { Finding, RuleContext } from './rules/types.ts';
 
@@ -49,13 +50,25 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
 
 /** Parsed frames → trace → findings (shared by the text and the streaming entry points). */
 export function analyzeParsed(parsed: ParsedLog, opts: AnalyzeOptions = {}): Analysis {
+  return runSteps(analyzeParsedSteps(parsed, opts));
+}
+
+/**
+ * analyzeParsed, letting the event loop run every few tens of thousands of frames (the language
+ * server's entry points): the trace and the rules of a 250 MB log take more than a second.
+ */
+export function analyzeParsedAsync(parsed: ParsedLog, opts: AnalyzeOptions = {}, signal?: AbortSignal): Promise<Analysis> {
+  return runStepsAsync(analyzeParsedSteps(parsed, opts), signal);
+}
+
+function* analyzeParsedSteps(parsed: ParsedLog, opts: AnalyzeOptions): Steps<Analysis> {
   const notes = [...parsed.notes];
   // Parsers of other formats say themselves why they found no frame; Go logs get the how-to.
   if (parsed.frames.length === 0 && (parsed.format === 'go-http2debug' || notes.length === 0)) {
     notes.push(`No HTTP/2 frame found in ${parsed.lineCount.toLocaleString('en-US')} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
   }
-  const trace = buildTrace(parsed);
+  const trace = yield* buildTraceSteps(parsed);
   const ctx: RuleContext = { profiles: opts.ctx?.profiles ?? PROFILES, ...(opts.ctx?.severity ? { severity: opts.ctx.severity } : {}), ...(opts.ctx?.thresholds ? { thresholds: opts.ctx.thresholds } : {}) };
-  const findings = runRules(trace, ctx);
+  const findings = yield* runRulesSteps(trace, ctx);
   return { format: parsed.format, trace, findings, notes };
 }

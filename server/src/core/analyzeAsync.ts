@@ -4,10 +4,10 @@
  * and a run made stale by a newer edit is abandoned at the next slice.
  */
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
-import { analyzeParsed, analyzeText } from './analyze.ts';
+import { analyzeParsedAsync, analyzeText } from './analyze.ts';
 import { detectText } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
-import { AnalysisCancelled } from './stream.ts';
+import { AnalysisCancelled } from './steps.ts';
 
 /** Characters parsed between two yields: a few milliseconds of work. */
 const SLICE = 1 << 20;
@@ -45,5 +45,5 @@ export async function analyzeTextAsync(text: string, opts: AnalyzeOptions = {}, 
   const parsed = feeder.finish();
   // What sniffing found out (e.g. the file mixes formats) reaches the notes, as in analyzeText.
   parsed.notes.unshift(...(detected.notes ?? []));
-  return analyzeParsed(parsed, opts);
+  return analyzeParsedAsync(parsed, opts, signal);
 }

@@ -6,7 +6,8 @@
  * bytes), the others as text decoded chunk by chunk.
  */
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
-import { analyzeParsed } from './analyze.ts';
+import { analyzeParsedAsync } from './analyze.ts';
+import { AnalysisCancelled } from './steps.ts';
 import { detectBytes, detectText } from './formats/detect.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
@@ -26,11 +27,7 @@ export interface StreamAnalysis extends Analysis {
 
 const SNIFF_BYTES = 1 << 16;
 
-export class AnalysisCancelled extends Error {
-  constructor() {
-    super('analysis cancelled');
-  }
-}
+export { AnalysisCancelled };
 
 export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: StreamOptions = {}): Promise<StreamAnalysis> {
   const iterator = chunks[Symbol.asyncIterator]();
@@ -97,5 +94,5 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   }
   const parsed = parser.finish();
   parsed.notes.unshift(...(detected.notes ?? []));
-  return { ...analyzeParsed(parsed, opts), bytes, lines: parsed.lineCount };
+  return { ...(await analyzeParsedAsync(parsed, opts, opts.signal)), bytes, lines: parsed.lineCount };
 }

@@ -7,6 +7,7 @@ import { FrameType, endsStream } from './frame.ts';
 import type { StreamState, StreamStatus, Violation } from './streamState.ts';
 import { isStreamFrame, streamStatus, transition } from './streamState.ts';
 import { StreamIdMap } from './streamIds.ts';
+import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
 
 export interface FrameRecord extends FrameEvent {
   /** Index in `trace.frames`. */
@@ -160,6 +161,11 @@ function placeStream(b: ConnBuild, conn: Connection, stream: Stream): void {
 }
 
 export function buildTrace(parsed: ParsedLog): Trace {
+  return runSteps(buildTraceSteps(parsed));
+}
+
+/** buildTrace, pausing every STEP_FRAMES frames of each pass (see steps.ts). */
+export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   // The parsed frames become the records in place: copying 10^6 objects is what a big log cannot afford.
   const frames = parsed.frames as FrameRecord[];
   const connections: Connection[] = [];
@@ -174,6 +180,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
   const counts = new Map<string, number>();
   let runStart = 0;
   for (let index = 0; index < frames.length; index++) {
+    if ((index & (STEP_FRAMES - 1)) === STEP_FRAMES - 1) yield;
     const f = frames[index]!;
     f.index = index;
     if (f.connection !== lastId) {
@@ -213,7 +220,12 @@ export function buildTrace(parsed: ParsedLog): Trace {
   let conn: Connection | undefined;
   let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
   let blocks = connState.blocks;
+  let work = 0;
   for (const f of frames) {
+    if (++work === STEP_FRAMES) {
+      work = 0;
+      yield;
+    }
     if (conn === undefined || f.connection !== conn.id) {
       conn = connectionById.get(f.connection)!;
       let b = building.get(conn.id);

@@ -7,12 +7,19 @@
 import type { Trace } from '../model/trace.ts';
 import { ConnectionLoad } from './calmCauses.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext } from './types.ts';
+import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
 
 export function runScans(trace: Trace, ctx: RuleContext, rules: readonly Rule[]): Map<string, Finding[]> {
+  return runSteps(scanSteps(trace, ctx, rules));
+}
+
+/** runScans, pausing every STEP_FRAMES frames (see steps.ts). */
+export function* scanSteps(trace: Trace, ctx: RuleContext, rules: readonly Rule[]): Steps<Map<string, Finding[]>> {
   const out = new Map<string, Finding[]>(rules.map((r) => [r.id, []]));
   const scanning = rules.filter((r) => r.scan);
   if (scanning.length === 0) return out;
   const frames = trace.frames;
+  let work = 0;
   for (const conn of trace.connections) {
     const load = new ConnectionLoad(trace, conn, ctx);
     const scans: Array<{ rule: Rule; scan: ConnectionScan }> = [];
@@ -23,10 +30,16 @@ export function runScans(trace: Trace, ctx: RuleContext, rules: readonly Rule[])
     // Bound once: a call through a function value, not a megamorphic `.frame` lookup per frame and rule.
     const visitors = scans.filter((s) => s.scan.frame).map((s) => s.scan.frame!.bind(s.scan));
     const list = conn.frames;
+    // A connection's setup counts as work too: a capture can have 10^5 connections of a frame or two.
+    work += 64;
     for (let k = 0; k < list.length; k++) {
       const f = frames[list[k]!]!;
       for (let v = 0; v < visitors.length; v++) visitors[v]!(f);
       load.frame(f);
+      if (++work >= STEP_FRAMES) {
+        work = 0;
+        yield;
+      }
     }
     for (const { rule, scan } of scans) {
       // Not push(...found): spreading a long list as arguments would overflow the stack.

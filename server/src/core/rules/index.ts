@@ -13,7 +13,8 @@ import { resetFloodRule } from './resetFlood.ts';
 import { settingsFloodRule } from './settingsFlood.ts';
 import { streamIdViolationRule } from './streamIdViolation.ts';
 import { streamStateViolationRule } from './streamStateViolation.ts';
-import { runScans } from './engine.ts';
+import { scanSteps } from './engine.ts';
+import { runSteps, type Steps } from '../steps.ts';
 import type { Finding, Rule, RuleContext } from './types.ts';
 import { unansweredPingRule } from './unansweredPing.ts';
 import { windowUpdateDribbleRule } from './windowUpdateDribble.ts';
@@ -49,10 +50,15 @@ export function thresholdKeys(): string[] {
 }
 
 export function runRules(trace: Trace, ctx: RuleContext): Finding[] {
+  return runSteps(runRulesSteps(trace, ctx));
+}
+
+/** runRules, pausing in its pass over the frames (see steps.ts). */
+export function* runRulesSteps(trace: Trace, ctx: RuleContext): Steps<Finding[]> {
   const findings: Finding[] = [];
   const active = RULES.filter((r) => ctx.severity?.[r.id] !== 'off');
   // Rules with a streaming form run together: one pass per connection.
-  const scanned = runScans(trace, ctx, active.filter((r) => r.scan));
+  const scanned = yield* scanSteps(trace, ctx, active.filter((r) => r.scan));
   for (const rule of active) {
     const override = ctx.severity?.[rule.id] as Finding['severity'] | undefined;
     const produced = rule.scan ? scanned.get(rule.id)! : rule.check(trace, ctx);
