@@ -252,12 +252,6 @@ connection.onInitialize((params): InitializeResult => {
 connection.onInitialized(async () => {
   await loadSettings();
   for (const doc of documents.all()) void validate(doc);
-  // The first en-US number format and string comparison build ICU's formatter and collator (~20 ms);
-  // the analysis uses both (finding messages, their sort): pay that now, while idle, not in the first open.
-  setImmediate(() => {
-    (0).toLocaleString('en-US');
-    'a'.localeCompare('b');
-  });
 });
 
 connection.onDidChangeConfiguration(async (change) => {

@@ -539,3 +539,12 @@ describe('findings are well-formed on every real fixture log', () => {
     assert.equal(buildTrace(parseGoHttp2debug(text)).frames.length, 152);
   });
 });
+
+describe('finding order', () => {
+  it('rule ids sort the same by code point (how findings on one spot are ordered) as by locale', () => {
+    const ids = [...RULES.map((r) => r.id), 'undrained-body'];
+    assert.ok(ids.every((id) => /^[a-z]+(-[a-z]+)*$/.test(id)), 'ids are lowercase words and hyphens');
+    const byCodePoint = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assert.deepEqual(byCodePoint, [...ids].sort((a, b) => a.localeCompare(b)));
+  });
+});

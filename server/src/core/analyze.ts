@@ -11,6 +11,7 @@ import { runSteps, runStepsAsync, type Steps } from './steps.ts';
 import { runRulesSteps } from './rules/index.ts';
 import { PROFILES } from './rules/profiles.ts';
 import type { Finding, RuleContext } from './rules/types.ts';
+import { formatNumber } from './numberText.ts';
 
 export interface AnalyzeOptions {
   /** Force a format instead of sniffing. */
@@ -65,7 +66,7 @@ function* analyzeParsedSteps(parsed: ParsedLog, opts: AnalyzeOptions): Steps<Ana
   const notes = [...parsed.notes];
   // Parsers of other formats say themselves why they found no frame; Go logs get the how-to.
   if (parsed.frames.length === 0 && (parsed.format === 'go-http2debug' || notes.length === 0)) {
-    notes.push(`No HTTP/2 frame found in ${parsed.lineCount.toLocaleString('en-US')} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
+    notes.push(`No HTTP/2 frame found in ${formatNumber(parsed.lineCount)} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
   }
   const trace = yield* buildTraceSteps(parsed);
   const ctx: RuleContext = { profiles: opts.ctx?.profiles ?? PROFILES, ...(opts.ctx?.severity ? { severity: opts.ctx.severity } : {}), ...(opts.ctx?.thresholds ? { thresholds: opts.ctx.thresholds } : {}) };

@@ -13,6 +13,7 @@ import { bytesToText } from './goQuoted.ts';
 import type { JNode, JObj } from './jsonTokenizer.ts';
 import { JObj as JObjClass, allOf, detach, firstOf, hasKey, intOf, objOf, textOf } from './jsonTokenizer.ts';
 import { ChunkedList } from './chunkedList.ts';
+import { formatNumber } from '../numberText.ts';
 
 /** Maps a dotted Wireshark field name to the key the export uses for it. */
 export type Naming = (dotted: string) => string;
@@ -350,9 +351,9 @@ export class CaptureCollector {
     if (this.noTcp) notes.push('The export has no tcp layer, so connections and directions cannot be told apart: export with the tcp layer (e.g. tshark -J "frame tcp http2", or without -J).');
     if (frames.length === 0 && this.packets > 0) {
       if (this.tlsPackets > 0) {
-        notes.push(`The capture has ${this.packets.toLocaleString('en-US')} packets, ${this.tlsPackets.toLocaleString('en-US')} of them TLS, but no decoded HTTP/2 frame: tshark needs the TLS keys. Record them with SSLKEYLOGFILE=keys.log and export with tshark -o tls.keylog_file:keys.log -T json (or embed them: editcap --inject-secrets tls,keys.log).`);
+        notes.push(`The capture has ${formatNumber(this.packets)} packets, ${formatNumber(this.tlsPackets)} of them TLS, but no decoded HTTP/2 frame: tshark needs the TLS keys. Record them with SSLKEYLOGFILE=keys.log and export with tshark -o tls.keylog_file:keys.log -T json (or embed them: editcap --inject-secrets tls,keys.log).`);
       } else {
-        notes.push(`The capture has ${this.packets.toLocaleString('en-US')} packets but no decoded HTTP/2 frame. Cleartext HTTP/2 (h2c) on a port other than 80 must be named for tshark: export with -d tcp.port==PORT,http2.`);
+        notes.push(`The capture has ${formatNumber(this.packets)} packets but no decoded HTTP/2 frame. Cleartext HTTP/2 (h2c) on a port other than 80 must be named for tshark: export with -d tcp.port==PORT,http2.`);
       }
     }
     return { format, frames, connections, lineCount, notes };

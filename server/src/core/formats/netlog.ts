@@ -17,6 +17,7 @@ import { headersLengthLowerBound, parseAll } from './incremental.ts';
 import type { JNode } from './jsonTokenizer.ts';
 import { JArr, JObj, JsonTokenizer, TreeBuilder, detach, firstOf, intOf, objOf, parseUint, rawOf, textOf } from './jsonTokenizer.ts';
 import { jsonTroubleNotes } from './tsharkJson.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const NETLOG_FORMAT = 'chrome-netlog';
 
@@ -241,10 +242,10 @@ export function createNetlogParser(): ChunkParser {
       notes.push(...jsonTroubleNotes(tok, builder, 'NetLog', events, frames.length, 'event'));
       if (!eventNames) {
         notes.push(events > 0
-          ? `This NetLog has ${events.toLocaleString('en-US')} events but no "constants" with "logEventTypes" before them, so their numeric types cannot be named (ids differ between Chrome versions). Export it again with chrome://net-export.`
+          ? `This NetLog has ${formatNumber(events)} events but no "constants" with "logEventTypes" before them, so their numeric types cannot be named (ids differ between Chrome versions). Export it again with chrome://net-export.`
           : 'This JSON is not a Chrome NetLog: it has no "constants"/"events". Record one with chrome://net-export (or chromium --log-net-log=FILE).');
       } else if (events > 0 && frames.length === 0) {
-        notes.push(`The NetLog has ${events.toLocaleString('en-US')} events but none of an HTTP/2 session: the traffic went over HTTP/1.1 or QUIC (HTTP/3), or the capture started after the sessions were set up.`);
+        notes.push(`The NetLog has ${formatNumber(events)} events but none of an HTTP/2 session: the traffic went over HTTP/1.1 or QUIC (HTTP/3), or the capture started after the sessions were set up.`);
       }
       if (frames.length) {
         notes.push('Chrome NetLog: frames as Chrome logged them ("sent" = Chrome → server). NetLog has no CONTINUATION frames and no payload length of HEADERS (shown as a lower bound: one byte per field); PING payloads are Chrome\'s ping ids.');

@@ -19,6 +19,7 @@ import { FrameType, frameTypeName } from '../model/frame.ts';
 import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, headersLengthLowerBound, parseAll } from './incremental.ts';
 import { parseUint } from './jsonTokenizer.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const NODE_FORMAT = 'node-debug-http2';
 
@@ -125,7 +126,7 @@ export function createNodeDebugParser(): ChunkParser {
       notes.push('NODE_DEBUG=http2 logs session and stream events, not frames: h2lens shows the SETTINGS, PING, GOAWAY, HEADERS and RST_STREAM those events stand for. Not in this log: DATA, WINDOW_UPDATE, CONTINUATION, END_STREAM flags (inferred only from clean closes), payload lengths (HEADERS are shown with a 1-byte lower bound, the rest with 0) and PING payloads; resets of streams Node destroyed without a "closed with code" line are missing too. For frames, capture the traffic (tshark) or log the peer.');
     }
     if (inferredEnds) notes.push(`END_STREAM is inferred on ${inferredEnds} HEADERS frame(s): Node said those streams "closed with code 0" (a clean close), without logging the frames that ended them.`);
-    if (nativeLines) notes.push(`${nativeLines.toLocaleString('en-US')} NODE_DEBUG_NATIVE lines (C++ layer) were not read.`);
+    if (nativeLines) notes.push(`${formatNumber(nativeLines)} NODE_DEBUG_NATIVE lines (C++ layer) were not read.`);
     return { format: NODE_FORMAT, frames, connections, lineCount, notes };
   });
 }

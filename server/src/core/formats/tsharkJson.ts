@@ -15,20 +15,21 @@ import { parseAll } from './incremental.ts';
 import { JsonByteTokenizer } from './jsonBytes.ts';
 import type { JsonError } from './jsonTokenizer.ts';
 import { JsonTokenizer, TreeBuilder } from './jsonTokenizer.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const TSHARK_JSON_FORMAT = 'tshark-json';
 
 /** Shared by the JSON-based capture formats: what went wrong with the JSON itself, in words. */
 export function jsonTroubleNotes(tok: { error: JsonError | undefined; incomplete: boolean }, builder: TreeBuilder, what: string, records: number, frames: number, recordWord: string): string[] {
   const notes: string[] = [];
-  const read = `the ${frames.toLocaleString('en-US')} HTTP/2 frames of the ${records.toLocaleString('en-US')} complete ${recordWord}s before it were read`;
+  const read = `the ${formatNumber(frames)} HTTP/2 frames of the ${formatNumber(records)} complete ${recordWord}s before it were read`;
   if (tok.error) {
     notes.push(`The ${what} is malformed at line ${tok.error.line + 1}, column ${tok.error.col + 1} (${tok.error.message}); reading stopped there: ${read}.`);
   } else if (tok.incomplete) {
     const at = builder.recordLine >= 0 ? ` inside the ${recordWord} that starts on line ${builder.recordLine + 1}` : '';
     notes.push(`The ${what} ends${at} without its closing brackets: the file is truncated (an interrupted export or capture?); ${read}.`);
   }
-  if (builder.overflowCount > 0) notes.push(`${builder.overflowCount.toLocaleString('en-US')} ${recordWord}(s) were too large to keep whole; only their beginning was read.`);
+  if (builder.overflowCount > 0) notes.push(`${formatNumber(builder.overflowCount)} ${recordWord}(s) were too large to keep whole; only their beginning was read.`);
   return notes;
 }
 

@@ -10,6 +10,7 @@ import { CaptureCollector, KEPT_LAYERS, NOTED_LAYERS, dotted } from './capture.t
 import type { ChunkParser } from './incremental.ts';
 import { parseAll } from './incremental.ts';
 import { JObj } from './jsonTokenizer.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const TSHARK_PDML_FORMAT = 'tshark-pdml';
 
@@ -282,7 +283,7 @@ export function createTsharkPdmlParser(): ChunkParser {
       const lineCount = scanner.end();
       const notes: string[] = [];
       if (packet || inTag) {
-        notes.push(`The PDML ends${packet ? ` inside the packet that starts on line ${packetLine + 1}` : ' inside a tag'}: the file is truncated; the ${collector.frames.length.toLocaleString('en-US')} HTTP/2 frames of the ${collector.packets.toLocaleString('en-US')} complete packets before it were read.`);
+        notes.push(`The PDML ends${packet ? ` inside the packet that starts on line ${packetLine + 1}` : ' inside a tag'}: the file is truncated; the ${formatNumber(collector.frames.length)} HTTP/2 frames of the ${formatNumber(collector.packets)} complete packets before it were read.`);
       }
       if (oversized) notes.push(`${oversized} packet(s) were too large to keep whole; only their beginning was read.`);
       if (collector.packets === 0) {

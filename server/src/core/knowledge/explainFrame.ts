@@ -7,6 +7,7 @@ import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { FrameType } from '../model/frame.ts';
 import { FLAG_EXPLANATIONS, SETTINGS, errorCodeMeaning, errorCodeName, flagNames, frameTypeInfo, rfcLink } from './rfc9113.ts';
 import { pingFingerprint } from './pingFingerprints.ts';
+import { formatNumber } from '../numberText.ts';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
@@ -31,15 +32,15 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
   const flags = flagNames(f.type, f.flags);
   const facts: string[] = [];
   facts.push(`Flags: ${flags.length ? flags.map((n) => `\`${n}\`${FLAG_EXPLANATIONS[n] ? ` (${FLAG_EXPLANATIONS[n]})` : ''}`).join(', ') : 'none'}`);
-  facts.push(`Payload: ${f.length.toLocaleString('en-US')} bytes`);
+  facts.push(`Payload: ${formatNumber(f.length)} bytes`);
   if (f.errorCode !== undefined) facts.push(`Error code: \`${errorCodeName(f.errorCode)}\` (${hex(f.errorCode)}) — ${errorCodeMeaning(f.errorCode)} ([§7](${rfcLink('7')}))`);
   if (f.type === FrameType.GOAWAY) {
     facts.push(`Last stream id: ${f.lastStreamId ?? 0} — streams above it that the receiver opened were not processed and can be retried`);
     if (f.debugData) facts.push(`Debug data: \`${f.debugData}\``);
   }
-  if (f.increment !== undefined) facts.push(`Window increment: ${f.increment.toLocaleString('en-US')} bytes${f.streamId ? '' : ' for the whole connection'}`);
+  if (f.increment !== undefined) facts.push(`Window increment: ${formatNumber(f.increment)} bytes${f.streamId ? '' : ' for the whole connection'}`);
   if (f.settings?.length) {
-    for (const [k, v] of f.settings) facts.push(`\`${k}\` = ${v.toLocaleString('en-US')}${SETTINGS[k] ? ` — ${SETTINGS[k]!.meaning} (initial ${SETTINGS[k]!.initial})` : ' — unknown setting: ignored by the receiver'}`);
+    for (const [k, v] of f.settings) facts.push(`\`${k}\` = ${formatNumber(v)}${SETTINGS[k] ? ` — ${SETTINGS[k]!.meaning} (initial ${SETTINGS[k]!.initial})` : ' — unknown setting: ignored by the receiver'}`);
   }
   if (f.pingPayload !== undefined) {
     const who = pingFingerprint(f.pingPayload);

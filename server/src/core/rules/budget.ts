@@ -10,6 +10,7 @@ import type { Limit, LimitKey, PeerProfile } from './profiles.ts';
 import type { Finding, RelatedLocation, RuleContext, Severity } from './types.ts';
 import { Queue } from '../queue.ts';
 import { at, formatSeconds } from './util.ts';
+import { formatNumber } from '../numberText.ts';
 
 export type Side = 'client' | 'server';
 export const otherSide = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -88,7 +89,7 @@ export function limitOf(ctx: RuleContext, rule: string, profile: PeerProfile, ke
   const l = profile.limits[key];
   if (!l) return undefined;
   const o = ctx.thresholds?.[rule]?.[key];
-  if (typeof o === 'number' && Number.isFinite(o) && o >= 0) return { ...l, value: o, source: `setting h2lens.rules.${rule}.${key} (default ${l.value.toLocaleString('en-US')}: ${l.source})` };
+  if (typeof o === 'number' && Number.isFinite(o) && o >= 0) return { ...l, value: o, source: `setting h2lens.rules.${rule}.${key} (default ${formatNumber(l.value)}: ${l.source})` };
   return l;
 }
 
@@ -208,7 +209,7 @@ export class SlidingCount {
   }
 }
 
-export const n = (x: number): string => x.toLocaleString('en-US');
+export const n = (x: number): string => formatNumber(x);
 
 export function ordinal(x: number): string {
   const s = x % 100 >= 11 && x % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][x % 10] ?? 'th');

@@ -15,6 +15,7 @@ import { lostStreams } from './goaway.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const ENHANCE_YOUR_CALM = 'enhance-your-calm';
 const MAX_RELATED = 25;
@@ -57,7 +58,7 @@ export const enhanceYourCalmRule: Rule = {
             rule: ENHANCE_YOUR_CALM, severity: 'error', line: first.line, startChar: first.startChar, endChar: first.endChar,
             connection: conn.id, frame: first.index,
             related: repeats.slice(1, MAX_RELATED + 1).map((r) => at(r, 'another ENHANCE_YOUR_CALM')),
-            message: `${repeats.length.toLocaleString('en-US')} more ENHANCE_YOUR_CALM frames on this connection after the first ${MAX_EXPLAINED_PER_CONNECTION} (explained above): the peer kept refusing this endpoint's load.${top ? ` Largest load on this connection: ${top.summary}.` : ''}`,
+            message: `${formatNumber(repeats.length)} more ENHANCE_YOUR_CALM frames on this connection after the first ${MAX_EXPLAINED_PER_CONNECTION} (explained above): the peer kept refusing this endpoint's load.${top ? ` Largest load on this connection: ${top.summary}.` : ''}`,
             ...(lastCauses.length ? { budget: lastCauses.slice(0, 5).map((c) => `${c.summary}${c.against ? ` — ${c.against}` : ''}`) } : {}),
           });
         }

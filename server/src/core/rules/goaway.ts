@@ -9,6 +9,7 @@ import { NGHTTP2_ERR_TOO_MANY_CONTINUATIONS_ON_WIRE } from './calmCauses.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const GOAWAY = 'goaway';
 const MAX_RELATED = 20;
@@ -98,7 +99,7 @@ function explainGoaways(trace: Trace, conn: Connection, loadAt: Map<number, stri
     findings.push({
       rule: GOAWAY, severity: 'warning', line: first.line, startChar: first.startChar, endChar: first.endChar, connection: conn.id, frame: first.index,
       related: repeats.slice(1, MAX_RELATED + 1).map((r) => at(r, 'another GOAWAY')),
-      message: `${repeats.length.toLocaleString('en-US')} more GOAWAY frames on this connection after the first ${MAX_EXPLAINED_PER_CONNECTION}: a connection shuts down with one or two; this many means an endpoint is misbehaving.`,
+      message: `${formatNumber(repeats.length)} more GOAWAY frames on this connection after the first ${MAX_EXPLAINED_PER_CONNECTION}: a connection shuts down with one or two; this many means an endpoint is misbehaving.`,
     });
   }
   return findings;

@@ -64,5 +64,6 @@ export function* runRulesSteps(trace: Trace, ctx: RuleContext): Steps<Finding[]>
     const produced = rule.scan ? scanned.get(rule.id)! : rule.check(trace, ctx);
     for (const f of produced) findings.push(override ? { ...f, severity: override } : f);
   }
-  return findings.sort((a, b) => a.line - b.line || a.startChar - b.startChar || a.rule.localeCompare(b.rule));
+  // Rule ids are lowercase ASCII words and hyphens: compared by code point (a collator would map ICU's data in).
+  return findings.sort((a, b) => a.line - b.line || a.startChar - b.startChar || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
 }

@@ -1,6 +1,7 @@
 /** Small helpers shared by rules: locations of frames, wording. */
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import type { RelatedLocation } from './types.ts';
+import { formatNumber } from '../numberText.ts';
 
 export function at(f: FrameRecord, message: string): RelatedLocation {
   return { line: f.line, startChar: f.startChar, endChar: f.endChar, message, frame: f.index };
@@ -10,7 +11,7 @@ export function frameAt(trace: Trace, index: number | undefined): FrameRecord | 
   return index === undefined ? undefined : trace.frames[index];
 }
 
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many = `${one}s`): string => `${formatNumber(n)} ${n === 1 ? one : many}`;
 
 /** Seconds between two frames, when both have times. */
 export function secondsBetween(a: FrameRecord | undefined, b: FrameRecord | undefined): number | undefined {

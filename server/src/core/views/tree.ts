@@ -9,6 +9,7 @@ import { isFromClient } from '../model/trace.ts';
 import { errorCodeName, flagNames } from '../knowledge/rfc9113.ts';
 import type { Finding, Severity } from '../rules/types.ts';
 import { lowerBound } from '../lowerBound.ts';
+import { formatNumber } from '../numberText.ts';
 
 export type Outcome = 'ok' | 'reset' | 'error' | 'open';
 
@@ -195,7 +196,7 @@ export class TreeIndex {
     const what = [s.method, s.path].filter(Boolean).join(' ') || 'a request';
     const opened = trace.frames[s.frames[0]!]!;
     const parts = [`Stream ${s.id} on connection ${conn.id}${conn.peer ? ` (${conn.role} side, peer ${conn.peer})` : ` (${conn.role} side)`}: ${what}${s.status_ ? ` answered ${s.status_}` : ''}.`];
-    parts.push(`First seen at line ${opened.line + 1}; ${item.frames} frames, ${item.bodyBytes.toLocaleString('en-US')} body bytes${item.durationMs !== undefined ? `, ${item.durationMs.toFixed(1)} ms` : ''}; ${item.outcomeText}.`);
+    parts.push(`First seen at line ${opened.line + 1}; ${item.frames} frames, ${formatNumber(item.bodyBytes)} body bytes${item.durationMs !== undefined ? `, ${item.durationMs.toFixed(1)} ms` : ''}; ${item.outcomeText}.`);
     const findings = this.byStream.get(`${connection}#${streamId}`) ?? [];
     for (const f of findings) parts.push(`${f.severity} ${f.rule} (line ${f.line + 1}): ${f.message}`);
     return parts.join(' ');
