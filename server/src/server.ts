@@ -18,7 +18,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCache, treeOf, type CachedAnalysis } from './analysisCache.ts';
-import { analyzeStream, AnalysisCancelled } from './core/stream.ts';
+import { analyzeStream } from './core/stream.ts';
+import { AnalysisCancelled } from './core/steps.ts';
 import type { AnalyzeOptions } from './core/analyze.ts';
 import { openLogFile } from './fileSource.ts';
 import { fileURLToPath } from 'node:url';

@@ -9,7 +9,7 @@ import { analyzeParsed, analyzeParsedAsync, analyzeText, type Analysis } from '.
 import { parseGoHttp2debug } from '../../server/src/core/formats/goHttp2debug.ts';
 import { STEP_FRAMES } from '../../server/src/core/steps.ts';
 import { analyzeTextAsync, sliceEnd } from '../../server/src/core/analyzeAsync.ts';
-import { AnalysisCancelled } from '../../server/src/core/stream.ts';
+import { AnalysisCancelled } from '../../server/src/core/steps.ts';
 import { fixture } from './helpers.ts';
 
 const LOG = fixture('go-undrained-body/go1.24-std-empty/client.log');

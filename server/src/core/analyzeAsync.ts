@@ -7,12 +7,10 @@ import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync, analyzeText } from './analyze.ts';
 import { detectText } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
-import { AnalysisCancelled } from './steps.ts';
+import { AnalysisCancelled, yieldToEventLoop } from './steps.ts';
 
 /** Characters parsed between two yields: a few milliseconds of work. */
 const SLICE = 1 << 20;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Where the slice starting at `start` ends: after the last line end within SLICE characters (so the

@@ -23,7 +23,8 @@ export class AnalysisCancelled extends Error {
   }
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Lets the event loop run (I/O, requests) before going on. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs the passes, letting the event loop run at each pause; stops at a pause once `signal` fired. */
 export async function runStepsAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {

@@ -27,8 +27,6 @@ export interface StreamAnalysis extends Analysis {
 
 const SNIFF_BYTES = 1 << 16;
 
-export { AnalysisCancelled };
-
 export async function analyzeStream(chunks: AsyncIterable<Uint8Array>, opts: StreamOptions = {}): Promise<StreamAnalysis> {
   const iterator = chunks[Symbol.asyncIterator]();
   try {

@@ -209,7 +209,7 @@ export class SlidingCount {
   }
 }
 
-export const n = (x: number): string => formatNumber(x);
+export const n = formatNumber;
 
 export function ordinal(x: number): string {
   const s = x % 100 >= 11 && x % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][x % 10] ?? 'th');
