@@ -109,16 +109,22 @@ export class ByteInterner<T = string> {
   }
 }
 
-interface InternEntry<T> { bytes: Uint8Array; view: DataView; value: T }
+/** Kept bytes with a DataView over them, to be compared four bytes at a time. */
+export interface ViewedBytes { bytes: Uint8Array; view: DataView }
 
-/** Is `b[start, start + len)` (`view` over `b`) exactly the entry's bytes? Four bytes at a time. */
-function sameBytes<T>(view: DataView, b: Uint8Array, start: number, len: number, e: InternEntry<T>): boolean {
-  const bytes = e.bytes;
+interface InternEntry<T> extends ViewedBytes { value: T }
+
+/**
+ * Is `b[start, start + len)` (`view` over `b`) exactly `kept`'s bytes? Four bytes at a time, from the
+ * end: lines that share a prefix (header lines of one name) differ at the end.
+ */
+export function sameBytes(view: DataView, b: Uint8Array, start: number, len: number, kept: ViewedBytes): boolean {
+  const bytes = kept.bytes;
   if (bytes.length !== len) return false;
-  const ev = e.view;
-  let k = 0;
-  for (; k + 4 <= len; k += 4) if (view.getInt32(start + k, true) !== ev.getInt32(k, true)) return false;
-  for (; k < len; k++) if (b[start + k] !== bytes[k]) return false;
+  const kv = kept.view;
+  let k = len - 4;
+  for (; k >= 0; k -= 4) if (view.getUint32(start + k, true) !== kv.getUint32(k, true)) return false;
+  for (k += 3; k >= 0; k--) if (b[start + k] !== bytes[k]) return false;
   return true;
 }
 
