@@ -113,20 +113,23 @@ export class AnalysisCache {
 
 export function indexFrames(analysis: Analysis): Map<number, number[]> {
   const framesByLine = new Map<number, number[]>();
-  for (const f of analysis.trace?.frames ?? []) {
-    const list = framesByLine.get(f.line);
-    if (list) list.push(f.index);
-    else framesByLine.set(f.line, [f.index]);
+  const frames = analysis.trace?.frames;
+  for (let i = 0; i < (frames?.length ?? 0); i++) {
+    const line = frames!.lineOf(i);
+    const list = framesByLine.get(line);
+    if (list) list.push(i);
+    else framesByLine.set(line, [i]);
   }
   return framesByLine;
 }
 
 /** Indices of the frames on a line. */
 function framesOnLine(entry: CachedAnalysis, line: number): number[] {
-  const frames = entry.analysis.trace?.frames ?? [];
+  const frames = entry.analysis.trace?.frames;
+  if (!frames) return [];
   if (entry.framesSorted === undefined) {
     let sorted = true;
-    for (let i = 1; i < frames.length && sorted; i++) if (frames[i]!.line < frames[i - 1]!.line) sorted = false;
+    for (let i = 1; i < frames.length && sorted; i++) if (frames.lineOf(i) < frames.lineOf(i - 1)) sorted = false;
     entry.framesSorted = sorted;
   }
   if (!entry.framesSorted) return (entry.framesByLine ??= indexFrames(entry.analysis)).get(line) ?? [];
@@ -135,11 +138,11 @@ function framesOnLine(entry: CachedAnalysis, line: number): number[] {
   let hi = frames.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (frames[mid]!.line < line) lo = mid + 1;
+    if (frames.lineOf(mid) < line) lo = mid + 1;
     else hi = mid;
   }
   const out: number[] = [];
-  for (let i = lo; i < frames.length && frames[i]!.line === line; i++) out.push(i);
+  for (let i = lo; i < frames.length && frames.lineOf(i) === line; i++) out.push(i);
   return out;
 }
 
@@ -149,8 +152,8 @@ export function frameAt(entry: CachedAnalysis, line: number, character: number):
   const frames = entry.analysis.trace?.frames;
   if (idx.length === 0 || !frames) return undefined;
   for (const i of idx) {
-    const f = frames[i]!;
+    const f = frames.get(i)!;
     if (character >= f.startChar && character <= f.endChar) return f;
   }
-  return frames[idx[0]!];
+  return frames.get(idx[0]!);
 }

@@ -129,7 +129,7 @@ describe('bad input never throws', () => {
   it('a 50 MB unterminated DATA line: one frame, preview capped at Go\'s 256 bytes', () => {
     const a = check(`http2: Framer 0xc0: wrote DATA stream=1 len=5 data="${'x'.repeat(50 * 1024 * 1024)}`);
     assert.equal(a.trace!.frames.length, 1);
-    const f = a.trace!.frames[0]!;
+    const f = a.trace!.frames.get(0)!;
     assert.equal(f.length, 5);
     assert.ok(f.dataPreview!.length <= 256);
   });

@@ -18,7 +18,7 @@ import { clientPreface, expected, fixture, FRAMER, goRuns, hex, linesOf, pingQ, 
 const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
 
 /** Frames counted by type name, per direction. */
-function countByType(frames: FrameEvent[], direction: 'sent' | 'received'): Record<string, number> {
+function countByType(frames: Iterable<FrameEvent>, direction: 'sent' | 'received'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of frames) if (f.direction === direction) out[f.typeName] = (out[f.typeName] ?? 0) + 1;
   return out;
@@ -28,7 +28,7 @@ function countByType(frames: FrameEvent[], direction: 'sent' | 'received'): Reco
 function one(line: string): FrameEvent {
   const p = parseGoHttp2debug(line);
   assert.equal(p.frames.length, 1, `expected one frame from: ${line}`);
-  return p.frames[0]!;
+  return p.frames.get(0)!;
 }
 
 describe('Go parser on the real Go fixtures (truth.json)', () => {
@@ -117,7 +117,7 @@ describe('Go parser on the real Go fixtures (truth.json)', () => {
       });
 
       it('timestamps of the log prefix are decoded', () => {
-        const first = client.frames[0]!;
+        const first = client.frames.get(0)!;
         const m = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d) /.exec(linesOf(clientText)[first.line]!)!;
         assert.equal(first.time, Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
       });
@@ -394,7 +394,7 @@ describe('Go parser: level-1 and hpack lines', () => {
     assert.equal(c.role, 'server');
     assert.equal(c.peer, '127.0.0.1:41040');
     assert.equal(p.frames.length, 4);
-    assert.equal(p.frames[3]!.headers?.[0]?.value, '200');
+    assert.equal(p.frames.get(3)!.headers?.[0]?.value, '200');
   });
 
   it('http2debug=1 (no Framer lines): the echoes become the frames, with a note', () => {
@@ -407,7 +407,7 @@ describe('Go parser: level-1 and hpack lines', () => {
     assert.equal(p.frames.length, 3);
     assert.ok(p.frames.every((f) => f.direction === 'received' && f.connection === 'transport'));
     assert.equal(p.connections.get('transport')?.role, 'client');
-    assert.equal(p.frames[2]!.dataPreview, 'ok');
+    assert.equal(p.frames.get(2)!.dataPreview, 'ok');
     assert.match(p.notes.join(' '), /http2debug=2/);
   });
 });
@@ -442,7 +442,7 @@ describe('Go parser: log prefixes (log flags, prefixes, container runtimes, slog
       ].join('\n');
       const p = parseGoHttp2debug(text);
       assert.equal(p.frames.length, 1);
-      const f = p.frames[0]!;
+      const f = p.frames.get(0)!;
       assert.equal(f.type, FrameType.PING);
       assert.equal(f.direction, 'sent');
       assert.equal(f.connection, FRAMER);
@@ -459,8 +459,8 @@ describe('Go parser: log prefixes (log flags, prefixes, container runtimes, slog
   it('CRLF line endings', () => {
     const p = parseGoHttp2debug(`2025/09/10 12:00:00 ${MSG}\r\n2025/09/10 12:00:00 ${MSG}\r\n`);
     assert.equal(p.frames.length, 2);
-    assert.equal(p.frames[1]!.line, 1);
-    assert.equal(p.frames[1]!.pingPayload, '0001020304050607');
+    assert.equal(p.frames.get(1)!.line, 1);
+    assert.equal(p.frames.get(1)!.pingPayload, '0001020304050607');
   });
 
   it('findHttp2Message and parseLeadingTimestamp on their own', () => {

@@ -70,13 +70,13 @@ describe('cancelled-response', () => {
           assert.equal(f.severity, 'warning');
           assert.equal(f.fix, 'drain-go-body');
           assert.match(lines[f.line]!, /RST_STREAM stream=\d+ len=4 ErrCode=CANCEL/);
-          assert.equal(a.trace!.frames[f.frame!]!.streamId, f.stream);
+          assert.equal(a.trace!.frames.get(f.frame!)!.streamId, f.stream);
           assert.match(f.message, /resp\.Body\.Close\(\)/);
           assert.ok(f.related.some((r) => /response HEADERS \(:status 200\)/.test(r.message)));
           const pingRel = f.related.filter((r) => /PING/.test(r.message));
           if (go124) {
             assert.equal(pingRel.length, 1, `stream ${f.stream}: the PING that went with the reset`);
-            const ping = a.trace!.frames[pingRel[0]!.frame!]!;
+            const ping = a.trace!.frames.get(pingRel[0]!.frame!)!;
             assert.equal(ping.type, FrameType.PING);
             assert.equal(ping.flags, 0);
             assert.equal(pingRel[0]!.line, ping.line);
@@ -183,7 +183,7 @@ describe('enhance-your-calm', () => {
     assert.match(linesOf(fixture(rel))[f.line]!, /read GOAWAY len=8 LastStreamID=1 ErrCode=ENHANCE_YOUR_CALM Debug=""/);
     assert.match(f.message, /Most likely cause on this connection: [\d,]+ CONTINUATION frames from the client/);
     assert.ok(f.related.length > 0);
-    assert.ok(f.related.every((r) => a.trace!.frames[r.frame!]!.type === FrameType.CONTINUATION));
+    assert.ok(f.related.every((r) => a.trace!.frames.get(r.frame!)!.type === FrameType.CONTINUATION));
     // The truth: the server read 386 frames before its GOAWAY.
     const truth = fixture('floods/truth.json');
     assert.match(truth, /"after_frames_written": 386/);
@@ -211,7 +211,7 @@ describe('enhance-your-calm', () => {
     assert.match(f!.message, /PINGs/);
     assert.match(f!.message, /gRPC|grpc/);
     assert.match(f!.message, /Most likely cause on this connection: 3 PINGs from the client/);
-    assert.ok(f!.related.some((r) => a.trace!.frames[r.frame!]!.type === FrameType.PING));
+    assert.ok(f!.related.some((r) => a.trace!.frames.get(r.frame!)!.type === FrameType.PING));
     assert.ok(!/SETTINGS flood/.test(f!.message), 'the preface SETTINGS is no flood');
   });
 
@@ -328,7 +328,7 @@ describe('ping-flood', () => {
     assert.match(f.message, /would cut the connection here/);
     assert.ok(PROFILES.some((p) => f.message.includes(p.name)), 'a profile is named');
     assert.ok(f.budget && f.budget.length >= 2);
-    assert.equal(a.trace!.frames[f.frame!]!.type, FrameType.PING);
+    assert.equal(a.trace!.frames.get(f.frame!)!.type, FrameType.PING);
   });
 
   /** grpc-go keepalive strikes: client PINGs `gap` seconds apart on an active stream. */

@@ -172,7 +172,7 @@ describe('buildTrace: whole logs (hand-made)', () => {
     assert.deepEqual(violations(t), []);
     const s = t.connections[0]!.streams.get(1)!;
     assert.equal(s.status.state, 'closed');
-    assert.deepEqual(s.frames.map((i) => [t.frames[i]!.stateBefore, t.frames[i]!.stateAfter]), [
+    assert.deepEqual(s.frames.map((i) => [t.frames.get(i)!.stateBefore, t.frames.get(i)!.stateAfter]), [
       ['idle', 'half-closed (local)'], ['half-closed (local)', 'half-closed (local)'], ['half-closed (local)', 'closed'],
     ]);
     assert.equal(s.endStreamSent, 5);
@@ -208,15 +208,15 @@ describe('buildTrace: whole logs (hand-made)', () => {
 
   it('an orphan CONTINUATION is a connection PROTOCOL_ERROR', () => {
     const t = trace([...clientPreface(), read('CONTINUATION flags=END_HEADERS stream=1 len=5')]);
-    assert.equal(t.frames[5]!.violation?.error, 'PROTOCOL_ERROR');
-    assert.match(t.frames[5]!.violation!.why, /CONTINUATION without a preceding HEADERS/);
+    assert.equal(t.frames.get(5)!.violation?.error, 'PROTOCOL_ERROR');
+    assert.match(t.frames.get(5)!.violation!.why, /CONTINUATION without a preceding HEADERS/);
   });
 
   it('another frame, or a CONTINUATION of another stream, inside an open field block is a PROTOCOL_ERROR', () => {
     const a = trace([...clientPreface(), wrote('HEADERS stream=1 len=5'), wrote('DATA stream=1 len=1 data="x"')]);
-    assert.match(a.frames[6]!.violation!.why, /field block of stream 1 is still open/);
+    assert.match(a.frames.get(6)!.violation!.why, /field block of stream 1 is still open/);
     const b = trace([...clientPreface(), wrote('HEADERS stream=1 len=5'), wrote('CONTINUATION flags=END_HEADERS stream=3 len=5')]);
-    assert.match(b.frames[6]!.violation!.why, /CONTINUATION on stream 3 while the field block of stream 1 is open/);
+    assert.match(b.frames.get(6)!.violation!.why, /CONTINUATION on stream 3 while the field block of stream 1 is open/);
   });
 
   it('a log that joins mid-connection (first frame not SETTINGS) gives no idle violations', () => {

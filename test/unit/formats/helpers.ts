@@ -21,16 +21,16 @@ export function fixtureJson<T = any>(rel: string): T {
 }
 
 /** `{ "sent HEADERS": 40, … }` */
-export function countBy(frames: readonly FrameEvent[], key: (f: FrameEvent) => string): Record<string, number> {
+export function countBy(frames: Iterable<FrameEvent>, key: (f: FrameEvent) => string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of frames) out[key(f)] = (out[key(f)] ?? 0) + 1;
   return out;
 }
 
-export const byDirType = (frames: readonly FrameEvent[]): Record<string, number> => countBy(frames, (f) => `${f.direction} ${f.typeName}`);
+export const byDirType = (frames: Iterable<FrameEvent>): Record<string, number> => countBy(frames, (f) => `${f.direction} ${f.typeName}`);
 
 /** Per direction: `{ sent: {HEADERS: 40}, received: {…} }` */
-export function byDirection(frames: readonly FrameEvent[]): { sent: Record<string, number>; received: Record<string, number> } {
+export function byDirection(frames: Iterable<FrameEvent>): { sent: Record<string, number>; received: Record<string, number> } {
   const out = { sent: {} as Record<string, number>, received: {} as Record<string, number> };
   for (const f of frames) out[f.direction][f.typeName] = (out[f.direction][f.typeName] ?? 0) + 1;
   return out;
@@ -67,8 +67,8 @@ export function assertWellFormed(parsed: ParsedLog, text: string): void {
 }
 
 /** The sequence of frames as comparable tuples (for format-against-format equality). */
-export function shape(frames: readonly FrameEvent[]): string[] {
-  return frames.map((f) => `${f.direction} ${f.typeName} s${f.streamId} f${f.flags} l${f.length}${f.errorCode !== undefined ? ` e${f.errorCode}` : ''}`);
+export function shape(frames: Iterable<FrameEvent>): string[] {
+  return [...frames].map((f) => `${f.direction} ${f.typeName} s${f.streamId} f${f.flags} l${f.length}${f.errorCode !== undefined ? ` e${f.errorCode}` : ''}`);
 }
 
 /**

@@ -125,11 +125,11 @@ for (const [attack, rule, type, cause] of [
     it(`${rule} fires on the connection, and the apache profile predicts the cut within an order of magnitude`, () => {
       const found = firstConn(a, byRule(a, rule));
       assert.equal(found.length, 1, a.findings.map((f) => `${f.rule}@${f.connection}`).join(', '));
-      assert.equal(a.trace!.frames[found[0]!.frame!]!.type, type);
+      assert.equal(a.trace!.frames.get(found[0]!.frame!)!.type, type);
       const trace = a.trace!;
       const conn = trace.connections[0]!;
       const load = new ConnectionLoad(trace, conn, { profiles: PROFILES });
-      for (const i of conn.frames) load.frame(trace.frames[i]!);
+      for (const i of conn.frames) load.frame(trace.frames.get(i)!);
       const meter = type === FrameType.PING ? load.ping.client : load.settings.client;
       const v = meter.verdicts().find((x) => x.profile.id === 'apache')!;
       assert.ok(v.cutAt, 'the apache profile cuts');

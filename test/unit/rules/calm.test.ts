@@ -20,7 +20,7 @@ describe('enhance-your-calm causes', () => {
     assert.match(f!.message, /Most likely cause on this connection: 21 streams reset by the client before any response/);
     assert.match(f!.message, /Rust h2 \(hyper\) server: more than 20 streams reset before the server accepted them .* \(it answers GOAWAY ENHANCE_YOUR_CALM\)/);
     assert.equal(f!.related.length, 20, 'the most recent 20 of them');
-    assert.ok(f!.related.every((r) => a.trace!.frames[r.frame!]!.type === FrameType.RST_STREAM));
+    assert.ok(f!.related.every((r) => a.trace!.frames.get(r.frame!)!.type === FrameType.RST_STREAM));
     assert.ok(f!.budget!.some((b) => /^Envoy: /.test(b)), 'the hover has the top cause\'s budget per profile');
   });
 
@@ -70,7 +70,7 @@ describe('enhance-your-calm causes', () => {
     const lines = [...clientPreface(0), ...rapid(30), read('GOAWAY len=8 LastStreamID=59 ErrCode=ENHANCE_YOUR_CALM Debug=""', 1)];
     const a = analyzeLines(lines);
     const trace = a.trace!;
-    const goaway = trace.frames[trace.frames.length - 1]!;
+    const goaway = trace.frames.get(trace.frames.length - 1)!;
     const causes = rankCalmCauses(trace, trace.connections[0]!, 'client', goaway.index, PROFILES);
     assert.equal(causes[0]!.kind, 'rapid-resets');
     assert.equal(causes[0]!.count, 30);

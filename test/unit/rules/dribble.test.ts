@@ -68,7 +68,7 @@ function measure(a: Analysis) {
   const trace = a.trace!;
   const conn = trace.connections[0]!;
   const l = new ConnectionLoad(trace, conn, { profiles: PROFILES });
-  for (const i of conn.frames) l.frame(trace.frames[i]!);
+  for (const i of conn.frames) l.frame(trace.frames.get(i)!);
   return l.windowUpdates.measure()!;
 }
 /** Frames from the client (sent in its log, received in the server's). */
@@ -161,7 +161,7 @@ describe('window-update dribble: what the rule says', () => {
       const f = found[0]!;
       assert.equal(f.severity, 'info');
       assert.match(f.message, /^2,002 WINDOW_UPDATEs from the client .* Envoy would cut the connection here: closes the connection \(stat http2\.inbound_window_update_frames_flood\)\./);
-      const anchor = a.trace!.frames[f.frame!]!;
+      const anchor = a.trace!.frames.get(f.frame!)!;
       assert.equal(anchor.type, FrameType.WINDOW_UPDATE);
       assert.equal(before(a, anchor, (g) => g.type === FrameType.WINDOW_UPDATE && fromClient(a, g)), 7, `${label}: the 8th`);
       assert.equal(before(a, anchor, (g) => g.type === FrameType.DATA && !fromClient(a, g)), 0, `${label}: no DATA yet`);
@@ -184,7 +184,7 @@ describe('window-update dribble: what the rule says', () => {
         const f = found[0]!;
         assert.equal(f.severity, 'info');
         assert.match(f.message, /nginx would cut the connection here: closes the connection \(send_timeout: "client timed out"\)\./);
-        const anchor = a.trace!.frames[f.frame!]!;
+        const anchor = a.trace!.frames.get(f.frame!)!;
         if (s === 'nghttpd') {
           assert.equal(anchor.type, FrameType.RST_STREAM, `${side}: on nghttpd's reset`);
           assert.equal(anchor.errorCode, 0x2);

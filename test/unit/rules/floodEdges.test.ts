@@ -102,7 +102,7 @@ describe('reset-flood edges', () => {
     const a = analyzeLines(resets(1001), { profiles: ['nghttp2'] });
     const [f] = byRule(a, 'reset-flood');
     assert.equal(f!.severity, 'warning');
-    assert.equal(a.trace!.frames[f!.frame!]!.streamId, 2001, 'on the 1,001st reset');
+    assert.equal(a.trace!.frames.get(f!.frame!)!.streamId, 2001, 'on the 1,001st reset');
     assert.match(f!.message, /GOAWAY INTERNAL_ERROR/);
   });
   it('the bucket refills by 33 per second: the 1,001st reset one second later is fine', () => {
@@ -176,7 +176,7 @@ describe('rapid-reset edges', () => {
     const a = analyzeLines(rapid(21), { profiles: ['rust-h2'] });
     const [f] = byRule(a, 'rapid-reset');
     assert.equal(f!.severity, 'warning');
-    const anchor = a.trace!.frames[f!.frame!]!;
+    const anchor = a.trace!.frames.get(f!.frame!)!;
     assert.equal(anchor.type, FrameType.RST_STREAM);
     assert.equal(anchor.streamId, 41);
   });
@@ -191,7 +191,7 @@ describe('rapid-reset edges', () => {
     const a = analyzeLines(rapid(250), { profiles: ['envoy'] });
     const [f] = byRule(a, 'rapid-reset');
     assert.equal(f!.severity, 'warning');
-    assert.equal(a.trace!.frames[f!.frame!]!.streamId, 499);
+    assert.equal(a.trace!.frames.get(f!.frame!)!.streamId, 499);
   });
   it('Envoy: streams reset 3 s after they opened are not premature (lifetime in whole seconds above 1)', () => {
     assert.equal(verdictOf(rapid(400, 3), 'rapid-reset', ['envoy']), 'none');

@@ -112,7 +112,7 @@ describe('go1.24 floods: the expected rule fires on the client\'s log and on the
         if (side === 'server') assert.equal(a.trace!.connections[0]!.role, 'server');
         const found = byRule(a, exp.rule);
         assert.equal(found.length, 1, `${exp.rule}: ${a.findings.map((f) => f.rule).join(', ')}`);
-        assert.equal(a.trace!.frames[found[0]!.frame!]!.type, exp.type, 'anchored on a frame of the flood');
+        assert.equal(a.trace!.frames.get(found[0]!.frame!)!.type, exp.type, 'anchored on a frame of the flood');
         // The hover names the go profile where it has a number (PING ACK queue, header list) or a note (rapid reset).
         const goLine = ['ping-flood', 'continuation-flood', 'rapid-reset'].includes(exp.rule);
         assert.equal(found[0]!.budget!.some((b) => b.startsWith('Go net/http')), goLine, found[0]!.budget!.join('\n'));

@@ -61,7 +61,7 @@ function framesBySender(a: Analysis): Record<'client' | 'server', Record<string,
   const out = { client: {} as Record<string, number>, server: {} as Record<string, number> };
   for (const c of a.trace!.connections) {
     for (const i of c.frames) {
-      const f = a.trace!.frames[i]!;
+      const f = a.trace!.frames.get(i)!;
       const side = isFromClient(c, f) ? out.client : out.server;
       const name = names[f.type] ?? String(f.type);
       side[name] = (side[name] ?? 0) + 1;
@@ -75,7 +75,7 @@ function pingsBy(a: Analysis, from: 'client' | 'server'): { bdp: number; other: 
   const n = { bdp: 0, other: 0 };
   for (const c of a.trace!.connections) {
     for (const i of c.frames) {
-      const f = a.trace!.frames[i]!;
+      const f = a.trace!.frames.get(i)!;
       if (f.type !== FrameType.PING || (f.flags & 1) !== 0 || isFromClient(c, f) !== (from === 'client')) continue;
       if (f.pingPayload === BDP_PING) n.bdp++;
       else n.other++;
@@ -177,7 +177,7 @@ describe('gRPC negative controls (real grpc-go 1.33 traffic, tshark JSON exports
     }
     const cutTime = (a: Analysis): number | undefined => {
       const f = a.findings.find((x) => x.rule === 'ping-flood');
-      return f?.frame === undefined ? undefined : a.trace!.frames[f.frame]!.time;
+      return f?.frame === undefined ? undefined : a.trace!.frames.get(f.frame)!.time;
     };
 
     it('server-permits, evaluated with that server\'s policy (MinTime 5 s, PermitWithoutStream): no finding above information', () => {

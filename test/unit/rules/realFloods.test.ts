@@ -68,7 +68,7 @@ describe('real floods: the expected rule fires on every run of truth.json', () =
       const found = byRule(a, exp.rule);
       assert.equal(found.length, 1, `${exp.rule} on ${run.name}: ${a.findings.map((f) => f.rule).join(', ')}`);
       const f = found[0]!;
-      assert.equal(a.trace!.frames[f.frame!]!.type, exp.type, 'anchored on a frame of the flood');
+      assert.equal(a.trace!.frames.get(f.frame!)!.type, exp.type, 'anchored on a frame of the flood');
       assert.ok(f.budget && f.budget.length >= 2, 'the hover has the budget per profile');
       assert.match(f.budget![0]!, /^[\d,]+ /, 'the first budget line is the count');
       const rules = new Set(a.findings.map((x) => x.rule));
@@ -161,13 +161,13 @@ describe('real floods: the profile of the server that cut predicts the cut', () 
     const [f] = byRule(a, 'rapid-reset');
     assert.equal(f!.severity, 'warning');
     assert.match(f!.message, /^1,000 streams reset by the client before any response/);
-    assert.equal(nth(a, a.trace!.frames[f!.frame!]!, FrameType.RST_STREAM), 21);
+    assert.equal(nth(a, a.trace!.frames.get(f!.frame!)!, FrameType.RST_STREAM), 21);
     assert.match(f!.message, /Rust h2 \(hyper\) server would cut the connection here: GOAWAY ENHANCE_YOUR_CALM "too_many_resets"/);
     assert.ok(f!.budget!.some((b) => /^Envoy: .*cut after 250 closed streams/.test(b)), f!.budget!.join('\n'));
     assert.ok(f!.budget!.some((b) => /^nghttp2 .*allows a burst of 1,000 RST_STREAM then 33\/s/.test(b)));
     assert.ok(f!.budget!.some((b) => /^Cloudflare edge: .*publishes no number/.test(b)));
     const envoyCut = f!.related.find((r) => /Envoy would cut the connection here/.test(r.message))!;
-    assert.equal(nth(a, a.trace!.frames[envoyCut.frame!]!, FrameType.RST_STREAM), 250);
+    assert.equal(nth(a, a.trace!.frames.get(envoyCut.frame!)!, FrameType.RST_STREAM), 250);
   });
 
   it('empty DATA floods (10,000 frames): no server objected; nghttp2\'s glitch bucket is used up but not passed, Envoy and Rust h2 would cut', () => {

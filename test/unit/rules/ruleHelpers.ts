@@ -51,6 +51,6 @@ export function firstConnectionLoad(a: Analysis): ConnectionLoad {
   const trace = a.trace!;
   const conn = trace.connections[0]!;
   const l = new ConnectionLoad(trace, conn, { profiles: PROFILES });
-  for (const i of conn.frames) l.frame(trace.frames[i]!);
+  for (const i of conn.frames) l.frame(trace.frames.get(i)!);
   return l;
 }

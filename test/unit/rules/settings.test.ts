@@ -35,7 +35,7 @@ describe('threshold overrides (h2lens.rules.<id>.<param>)', () => {
     assert.deepEqual(byRule(analyzeLines(rapid(21), { profiles: ['rust-h2'], thresholds: { 'rapid-reset': { maxPendingAcceptResets: 100 } } }), 'rapid-reset'), []);
     const a = analyzeLines(rapid(21), { profiles: ['rust-h2'], thresholds: { 'rapid-reset': { maxPendingAcceptResets: 5 } } });
     const [f] = byRule(a, 'rapid-reset');
-    assert.equal(a.trace!.frames[f!.frame!]!.streamId, 11, 'cut at the 6th reset');
+    assert.equal(a.trace!.frames.get(f!.frame!)!.streamId, 11, 'cut at the 6th reset');
     assert.ok(f!.budget!.some((b) => /more than 5 streams/.test(b)));
   });
   it('an override applies to its rule only: reset-flood keeps nghttp2\'s burst when rapid-reset changes it', () => {

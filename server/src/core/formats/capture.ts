@@ -14,6 +14,7 @@ import type { JNode, JObj } from './jsonTokenizer.ts';
 import { JObj as JObjClass, allOf, detach, firstOf, hasKey, intOf, objOf, textOf } from './jsonTokenizer.ts';
 import { ChunkedList } from './chunkedList.ts';
 import { formatNumber } from '../numberText.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 /** Maps a dotted Wireshark field name to the key the export uses for it. */
 export type Naming = (dotted: string) => string;
@@ -105,8 +106,8 @@ interface ConnState {
 }
 
 export class CaptureCollector {
-  /** In chunks, joined once at the end (see ChunkedList: a capture can hold 10^6 frames). */
-  readonly frames = new ChunkedList<FrameEvent>();
+  /** By column (a capture can hold 10^6 frames): each frame is made as an object and copied in. */
+  readonly frames = new FrameTable();
   /** Source port of each frame (parallel to `frames`); directions are decided at the end. */
   private readonly srcPorts = new ChunkedList<number | undefined>();
   private readonly conns = new Map<string, ConnState>();
@@ -336,13 +337,12 @@ export class CaptureCollector {
       }
       connections.set(c.id, info);
     }
-    const frames = this.frames.take();
+    const frames = this.frames;
     const srcPorts = this.srcPorts.take();
     for (let i = 0; i < frames.length; i++) {
-      const f = frames[i]!;
-      const port = clientPort.get(f.connection);
+      const port = clientPort.get(frames.connectionOf(i));
       const src = srcPorts[i];
-      f.direction = port === undefined || src === undefined || src === port ? 'sent' : 'received';
+      frames.setDirection(i, port === undefined || src === undefined || src === port ? 'sent' : 'received');
     }
     if (frames.length) {
       notes.push('A capture is shown from the client\'s side of each TCP connection: "sent" = client → server, "received" = server → client.');

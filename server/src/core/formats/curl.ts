@@ -20,6 +20,7 @@ import { errorCodeByName, frameTypeCode } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, headersLengthLowerBound, parseAll } from './incremental.ts';
 import { detach, parseUint } from './jsonTokenizer.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const CURL_FORMAT = 'curl-verbose';
 
@@ -315,7 +316,7 @@ export function createCurlParser(): ChunkParser {
     }
     const used = new Set(out.map((f) => f.connection));
     for (const id of [...connections.keys()]) if (!used.has(id)) connections.delete(id);
-    return { format: CURL_FORMAT, frames: out, connections, lineCount, notes };
+    return { format: CURL_FORMAT, frames: FrameTable.from(out), connections, lineCount, notes };
   });
 }
 

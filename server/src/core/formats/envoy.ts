@@ -20,6 +20,7 @@ import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, parseAll } from './incremental.ts';
 import { parseUint } from './jsonTokenizer.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const ENVOY_FORMAT = 'envoy-http2';
 
@@ -142,7 +143,7 @@ export function createEnvoyParser(): ChunkParser {
 
   return lineChunkParser(onLine, (lineCount): ParsedLog => {
     const notes = frames.length ? ['Envoy\'s codec trace has frame headers only: no header fields, SETTINGS values, PING payloads or window increments; no flags of the DATA frames Envoy sends (END_STREAM unknown); error codes of RST_STREAM/GOAWAY only from its debug lines. Which side Envoy is on a connection (downstream server or upstream client) is inferred from who sends requests.'] : [];
-    return { format: ENVOY_FORMAT, frames, connections, lineCount, notes };
+    return { format: ENVOY_FORMAT, frames: FrameTable.from(frames), connections, lineCount, notes };
   });
 }
 

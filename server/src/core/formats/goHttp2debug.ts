@@ -6,7 +6,8 @@
  * Lines that are not HTTP/2 (application output, grpclog, panics) are skipped.
  */
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../model/frame.ts';
-import { CORE_TYPE_NAMES, FrameSlot, FrameType } from '../model/frame.ts';
+import { CORE_TYPE_NAMES, FrameType } from '../model/frame.ts';
+import { FrameTable } from '../model/frameTable.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
 import { Queue } from '../queue.ts';
@@ -14,7 +15,6 @@ import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, 
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
-import { ChunkedList } from './chunkedList.ts';
 
 export const GO_FORMAT = 'go-http2debug';
 
@@ -520,8 +520,9 @@ function flagsOf(type: number, text: string): number {
  * lines containing `http2: ` (see core/stream.ts) — the other lines cannot matter to this format.
  */
 export function createGoHttp2debugParser(): LineParser {
-  const frames = new ChunkedList<FrameEvent>();
-  const echoes: FrameEvent[] = [];
+  const frames = new FrameTable();
+  /** The Transport's and server's own lines about frames they read: the frames, when the Framer logs none (level 1). */
+  const echoes = new FrameTable();
   const connections = new Map<string, ConnectionInfo>();
   const notes: string[] = [];
   /** Framer pointer → its frame last read, to attach decoded hpack fields and learn roles from echoes. */
@@ -587,7 +588,6 @@ export function createGoHttp2debugParser(): LineParser {
    * role (then the caller keeps the summary text to compare); undefined for a frame written.
    */
   const addFrame = (ev: FrameEvent): boolean | undefined => {
-    frames.push(ev);
     if (ev.direction === 'sent') {
       if (ev.type === FrameType.HEADERS) {
         const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
@@ -623,7 +623,7 @@ export function createGoHttp2debugParser(): LineParser {
       framerLines++;
       const key = connectionKey(id, direction === 'sent' && sum.type === FrameType.SETTINGS && (sum.flags & 1) === 0, lineNo);
       // A GOAWAY does not end the Framer: streams finish after it, and a flooding peer keeps writing.
-      const ev: FrameEvent = new FrameSlot(key, direction, sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time);
+      const ev = frames.row(frames.add(key, direction, sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time));
       applySuffix(ev, sum.rest);
       const echoMatters = addFrame(ev);
       if (echoMatters !== undefined) lastReadSummary = echoMatters ? m.slice(i) : '';
@@ -654,9 +654,8 @@ export function createGoHttp2debugParser(): LineParser {
       }
       const sum = parseFrameSummary(m, at);
       if (sum) {
-        const ev: FrameEvent = new FrameSlot(echo === 'client' ? 'transport' : 'server', 'received', sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time);
+        const ev = echoes.row(echoes.add(echo === 'client' ? 'transport' : 'server', 'received', sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time));
         applySuffix(ev, sum.rest);
-        echoes.push(ev);
       }
       return;
     }
@@ -822,7 +821,7 @@ export function createGoHttp2debugParser(): LineParser {
       framerLines++;
       const id = pointers.get(b, m + 7, colon);
       const key = connectionKey(id, direction === 'sent' && type === FrameType.SETTINGS && (flags & 1) === 0, lineNo);
-      const ev: FrameEvent = new FrameSlot(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time);
+      const ev = frames.row(frames.add(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time));
       if (type === FrameType.DATA) {
         ev.dataPreview = preview;
         if (omitted >= 0) ev.dataOmitted = omitted;
@@ -876,14 +875,15 @@ export function createGoHttp2debugParser(): LineParser {
 
   const finish = (lineCount: number): ParsedLog => {
     if (framerLines === 0 && echoes.length > 0) {
-      // http2debug=1: no Framer lines, only what the Transport/server received.
-      for (const e of echoes) {
-        if (!connections.has(e.connection)) connections.set(e.connection, { id: e.connection, role: e.connection === 'transport' ? 'client' : 'server', line: e.line });
-        frames.push(e);
+      // http2debug=1: no Framer lines (so no frames), only what the Transport/server received.
+      for (let i = 0; i < echoes.length; i++) {
+        const id = echoes.connectionOf(i);
+        if (!connections.has(id)) connections.set(id, { id, role: id === 'transport' ? 'client' : 'server', line: echoes.lineOf(i) });
       }
       notes.push('Only frames received are logged (GODEBUG=http2debug=1): run with GODEBUG=http2debug=2 to see the frames this process wrote as well.');
+      return { format: GO_FORMAT, frames: echoes, connections, lineCount, notes };
     }
-    return { format: GO_FORMAT, frames: frames.take(), connections, lineCount, notes };
+    return { format: GO_FORMAT, frames, connections, lineCount, notes };
   };
   return { line: onLine, bytesLine, finish };
 }

@@ -18,6 +18,7 @@ import type { JNode } from './jsonTokenizer.ts';
 import { JArr, JObj, JsonTokenizer, TreeBuilder, detach, firstOf, intOf, objOf, parseUint, rawOf, textOf } from './jsonTokenizer.ts';
 import { jsonTroubleNotes } from './tsharkJson.ts';
 import { formatNumber } from '../numberText.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const NETLOG_FORMAT = 'chrome-netlog';
 
@@ -251,7 +252,7 @@ export function createNetlogParser(): ChunkParser {
         notes.push('Chrome NetLog: frames as Chrome logged them ("sent" = Chrome → server). NetLog has no CONTINUATION frames and no payload length of HEADERS (shown as a lower bound: one byte per field); PING payloads are Chrome\'s ping ids.');
       }
       if (strippedGoaway) notes.push('GOAWAY debug data was stripped by the capture mode: record with "Include raw bytes" / --net-log-capture-mode=Everything to see it.');
-      return { format: NETLOG_FORMAT, frames, connections, lineCount: tok.line, notes };
+      return { format: NETLOG_FORMAT, frames: FrameTable.from(frames), connections, lineCount: tok.line, notes };
     },
   };
 }

@@ -18,6 +18,7 @@ import { frameTypeCode } from '../knowledge/rfc9113.ts';
 import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, parseAll, stripAnsi } from './incremental.ts';
 import { detach, parseUint } from './jsonTokenizer.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const NGHTTP_FORMAT = 'nghttp-verbose';
 
@@ -230,7 +231,7 @@ export function createNghttpParser(): ChunkParser {
   return lineChunkParser(onLine, (lineCount): ParsedLog => {
     if (invalid) notes.push(`${invalid} frame(s) were marked [INVALID] by nghttp2 (the peer broke the protocol; see the error after each).`);
     if (frames.length) notes.push('nghttp/nghttpd times are seconds since the program started, so hovers show them as offsets, not wall-clock times. CONTINUATION frames are not logged (nghttp2 reports each field block as one HEADERS).');
-    return { format: NGHTTP_FORMAT, frames, connections, lineCount, notes };
+    return { format: NGHTTP_FORMAT, frames: FrameTable.from(frames), connections, lineCount, notes };
   });
 }
 

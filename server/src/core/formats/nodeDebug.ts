@@ -20,6 +20,7 @@ import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, headersLengthLowerBound, parseAll } from './incremental.ts';
 import { parseUint } from './jsonTokenizer.ts';
 import { formatNumber } from '../numberText.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const NODE_FORMAT = 'node-debug-http2';
 
@@ -127,7 +128,7 @@ export function createNodeDebugParser(): ChunkParser {
     }
     if (inferredEnds) notes.push(`END_STREAM is inferred on ${inferredEnds} HEADERS frame(s): Node said those streams "closed with code 0" (a clean close), without logging the frames that ended them.`);
     if (nativeLines) notes.push(`${formatNumber(nativeLines)} NODE_DEBUG_NATIVE lines (C++ layer) were not read.`);
-    return { format: NODE_FORMAT, frames, connections, lineCount, notes };
+    return { format: NODE_FORMAT, frames: FrameTable.from(frames), connections, lineCount, notes };
   });
 }
 

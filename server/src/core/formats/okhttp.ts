@@ -16,6 +16,7 @@ import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, parseAll } from './incremental.ts';
 import { parseUint } from './jsonTokenizer.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const OKHTTP_FORMAT = 'okhttp';
 
@@ -96,7 +97,7 @@ export function createOkHttpParser(): ChunkParser {
 
   return lineChunkParser(onLine, (lineCount): ParsedLog => {
     const notes = frames.length ? ['OkHttp\'s frame log has the frame header only: no header fields, error codes, SETTINGS values, PING payloads or window increments. Connections are told apart by their preface lines (>> CONNECTION).'] : [];
-    return { format: OKHTTP_FORMAT, frames, connections, lineCount, notes };
+    return { format: OKHTTP_FORMAT, frames: FrameTable.from(frames), connections, lineCount, notes };
   });
 }
 

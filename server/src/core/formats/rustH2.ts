@@ -23,6 +23,7 @@ import type { ChunkParser } from './incremental.ts';
 import { lineChunkParser, headersLengthLowerBound, parseAll, stripAnsi } from './incremental.ts';
 import { detach, parseUint } from './jsonTokenizer.ts';
 import { parseLeadingTimestamp } from './timestamps.ts';
+import { FrameTable } from '../model/frameTable.ts';
 
 export const RUST_H2_FORMAT = 'rust-h2';
 
@@ -285,7 +286,7 @@ export function createRustH2Parser(): ChunkParser {
     if (frames.length) {
       notes.push(`Rust h2 logs no CONTINUATION frames (they are merged into HEADERS) and no connection id: connections are told apart by each one's opening SETTINGS, so connections that run at the same time cannot be separated.${unknownLengths ? ` ${unknownLengths} frame(s) have no logged payload length (HEADERS shown with a 1-byte lower bound, DATA with 0)${sawTrace ? '' : '; RUST_LOG=h2=trace logs the lengths of received frames and sent DATA'}.` : ''}`);
     }
-    return { format: RUST_H2_FORMAT, frames, connections, lineCount, notes };
+    return { format: RUST_H2_FORMAT, frames: FrameTable.from(frames), connections, lineCount, notes };
   });
 }
 

@@ -59,7 +59,7 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
       const before = f.stateBefore ?? '?';
       const after = f.stateAfter ?? '?';
       lines.push(`Stream ${f.streamId}: **${before}** → **${after}** ([§5.1](${rfcLink('5.1')}))`);
-      const opener = stream.openFrame !== undefined ? trace.frames[stream.openFrame] : undefined;
+      const opener = stream.openFrame !== undefined ? trace.frames.get(stream.openFrame) : undefined;
       const what = [stream.method, stream.path].filter(Boolean).join(' ');
       const status = stream.status_ ? ` → ${stream.status_}` : '';
       if (opener) lines.push(`Opened at line ${opener.line + 1}${what ? ` by \`${what}\`${status}` : ''}, ${stream.frames.length} frames in all.`);

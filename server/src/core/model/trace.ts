@@ -3,19 +3,14 @@
  * RFC 9113 §5.1 state machine. Built in one pass over the frames.
  */
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog, Role } from './frame.ts';
-import { FrameType, endsStream } from './frame.ts';
-import type { StreamState, StreamStatus, Violation } from './streamState.ts';
+import { Flag, FrameType } from './frame.ts';
+import type { FrameLike, StreamStatus } from './streamState.ts';
 import { isStreamFrame, streamStatus, transition } from './streamState.ts';
+import { FrameTable, type FrameRecord } from './frameTable.ts';
 import { StreamIdMap } from './streamIds.ts';
 import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
 
-export interface FrameRecord extends FrameEvent {
-  /** Index in `trace.frames`. */
-  index: number;
-  stateBefore?: StreamState;
-  stateAfter?: StreamState;
-  violation?: Violation;
-}
+export type { FrameRecord };
 
 export interface Stream {
   id: number;
@@ -60,7 +55,7 @@ export interface Connection {
 
 export interface Trace {
   format: string;
-  frames: FrameRecord[];
+  frames: FrameTable;
   connections: Connection[];
   connectionById: Map<string, Connection>;
   lineCount: number;
@@ -68,9 +63,9 @@ export interface Trace {
 }
 
 /**
- * A stream with all its fields in place from the start: one fixed shape for 10^5 streams (see
- * FrameSlot). Method, path, authority and status are read from the (shared) header lists when asked
- * for, and the initiator from the id, not kept per stream.
+ * A stream with all its fields in place from the start: one fixed shape for 10^5 streams (an object
+ * that grows property by property changes shape at each). Method, path, authority and status are read
+ * from the (shared) header lists when asked for, and the initiator from the id, not kept per stream.
  */
 class StreamSlot implements Stream {
   frames: number[] = [];
@@ -96,11 +91,13 @@ export function headerValue(headers: HeaderField[] | undefined, name: string): s
   return undefined;
 }
 
-function inferRole(frames: FrameEvent[]): Role {
+function inferRole(frames: FrameTable, rows: readonly number[]): Role {
   // The side that sends HEADERS on an odd stream first is the client.
-  for (const f of frames) {
-    if (f.type === FrameType.HEADERS && f.streamId % 2 === 1) return f.direction === 'sent' ? 'client' : 'server';
-    if (f.type === FrameType.PUSH_PROMISE) return f.direction === 'sent' ? 'server' : 'client';
+  for (const i of rows) {
+    const type = frames.typeOf(i);
+    const sent = !frames.isReceived(i);
+    if (type === FrameType.HEADERS && frames.streamIdOf(i) % 2 === 1) return sent ? 'client' : 'server';
+    if (type === FrameType.PUSH_PROMISE) return sent ? 'server' : 'client';
   }
   return 'unknown';
 }
@@ -166,29 +163,32 @@ export function buildTrace(parsed: ParsedLog): Trace {
 
 /** buildTrace, pausing every STEP_FRAMES frames of each pass (see steps.ts). */
 export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
-  // The parsed frames become the records in place: copying 10^6 objects is what a big log cannot afford.
-  const frames = parsed.frames as FrameRecord[];
+  // A table the format filled becomes the trace's as it is: copying 10^6 frames is what a big log cannot afford.
+  const frames = parsed.frames instanceof FrameTable ? parsed.frames : FrameTable.from(parsed.frames);
+  const n = frames.length;
   const connections: Connection[] = [];
   const connectionById = new Map<string, Connection>();
   // Connections in order of first appearance. A role the format did not give is inferred from the
   // connection's frames: only those connections' frames are gathered for that.
-  const unknownRole = new Map<string, FrameRecord[]>();
-  let lastId: string | undefined;
-  let gathering: FrameRecord[] | undefined;
+  const unknownRole = new Map<string, number[]>();
+  let lastCode = -1;
+  let gathering: number[] | undefined;
   // Frames per connection, counted in runs, so that each connection's frame list is allocated once
   // at its size (see ConnBuild.pages for why growing large arrays costs).
   const counts = new Map<string, number>();
+  let lastId = '';
   let runStart = 0;
-  for (let index = 0; index < frames.length; index++) {
+  for (let index = 0; index < n; index++) {
     if ((index & (STEP_FRAMES - 1)) === STEP_FRAMES - 1) yield;
-    const f = frames[index]!;
-    f.index = index;
-    if (f.connection !== lastId) {
-      if (lastId !== undefined) counts.set(lastId, (counts.get(lastId) ?? 0) + index - runStart);
+    const code = frames.connectionCodeOf(index);
+    if (code !== lastCode) {
+      if (lastCode >= 0) counts.set(lastId, (counts.get(lastId) ?? 0) + index - runStart);
       runStart = index;
-      const id = (lastId = f.connection);
+      lastCode = code;
+      const id = (lastId = frames.connectionOf(index));
       if (!connectionById.has(id)) {
         const info = parsed.connections.get(id) ?? { id };
+        const type = frames.typeOf(index);
         const conn: Connection = {
           id,
           role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
@@ -198,7 +198,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
           goaways: [],
           ownFrames: [],
           // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
-          joinedMidway: !(f.type === FrameType.SETTINGS && (f.flags & 1) === 0),
+          joinedMidway: !(type === FrameType.SETTINGS && (frames.flagsOf(index) & 1) === 0),
           maxClientStream: 0,
           maxServerStream: 0,
         };
@@ -209,100 +209,116 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       }
       gathering = unknownRole.get(id);
     }
-    gathering?.push(f);
+    gathering?.push(index);
   }
-  if (lastId !== undefined) counts.set(lastId, (counts.get(lastId) ?? 0) + frames.length - runStart);
+  if (lastCode >= 0) counts.set(lastId, (counts.get(lastId) ?? 0) + n - runStart);
   for (const conn of connections) conn.frames = new Array<number>(counts.get(conn.id) ?? 0);
-  for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(list);
+  for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(frames, list);
 
   /** What is being built per connection (ConnBuild). */
   const building = new Map<string, ConnBuild>();
   let conn: Connection | undefined;
+  let connCode = -1;
   let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
   let blocks = connState.blocks;
   let work = 0;
-  for (const f of frames) {
+  /** What the state machine reads of a frame: one object, refilled per frame. */
+  const seen: FrameLike = { type: 0, direction: 'sent', flags: 0 };
+  for (let index = 0; index < n; index++) {
     if (++work === STEP_FRAMES) {
       work = 0;
       yield;
     }
-    if (conn === undefined || f.connection !== conn.id) {
-      conn = connectionById.get(f.connection)!;
+    const code = frames.connectionCodeOf(index);
+    if (conn === undefined || code !== connCode) {
+      connCode = code;
+      conn = connectionById.get(frames.connectionOf(index))!;
       let b = building.get(conn.id);
       if (!b) building.set(conn.id, (b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 }));
       connState = b;
       blocks = b.blocks;
     }
-    conn.frames[connState.placed++] = f.index;
-    if (f.streamId === 0) conn.ownFrames.push(f.index);
+    const type = frames.typeOf(index);
+    const flags = frames.flagsOf(index);
+    const streamId = frames.streamIdOf(index);
+    const received = frames.isReceived(index);
+    conn.frames[connState.placed++] = index;
+    if (streamId === 0) conn.ownFrames.push(index);
     // §6.10: a field block without END_HEADERS must be continued by CONTINUATION frames on the same
     // stream, from the same sender, and nothing else in between.
-    const dir = f.direction === 'sent' ? 0 : 1;
+    const dir = received ? 1 : 0;
     const openBlock = blocks[dir];
-    if (f.type === FrameType.CONTINUATION) {
-      if (openBlock === f.streamId) {
-        if (f.flags & 0x4) blocks[dir] = -1;
-        const stream = conn.streams.get(f.streamId);
+    if (type === FrameType.CONTINUATION) {
+      if (openBlock === streamId) {
+        if (flags & 0x4) blocks[dir] = -1;
+        const stream = conn.streams.get(streamId);
         if (stream) {
-          stream.frames.push(f.index);
-          f.stateBefore = f.stateAfter = stream.status.state;
+          stream.frames.push(index);
+          frames.setStates(index, stream.status.state, stream.status.state);
         }
         continue;
       }
       if (!conn.joinedMidway) {
-        f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: openBlock < 0 ? 'CONTINUATION without a preceding HEADERS or PUSH_PROMISE that lacked END_HEADERS' : `CONTINUATION on stream ${f.streamId} while the field block of stream ${openBlock} is open` };
+        frames.extras(index).violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: openBlock < 0 ? 'CONTINUATION without a preceding HEADERS or PUSH_PROMISE that lacked END_HEADERS' : `CONTINUATION on stream ${streamId} while the field block of stream ${openBlock} is open` };
       }
     } else if (openBlock >= 0 && !conn.joinedMidway) {
-      f.violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${f.typeName || 'frame'} while the field block of stream ${openBlock} is still open (only CONTINUATION may follow a HEADERS without END_HEADERS)` };
+      frames.extras(index).violation = { error: 'PROTOCOL_ERROR', scope: 'connection', why: `${frames.typeNameOf(index) || 'frame'} while the field block of stream ${openBlock} is still open (only CONTINUATION may follow a HEADERS without END_HEADERS)` };
       blocks[dir] = -1;
     }
-    if ((f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) && (f.flags & 0x4) === 0) blocks[dir] = f.streamId;
-    if (f.type === FrameType.GOAWAY) conn.goaways.push(f.index);
-    if (!isStreamFrame(f.type, f.streamId)) continue;
-    const initiator = f.streamId % 2 === 1 ? 'client' : 'server';
-    let stream = lookupStream(connState, conn, f.streamId);
+    if ((type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) && (flags & 0x4) === 0) blocks[dir] = streamId;
+    if (type === FrameType.GOAWAY) conn.goaways.push(index);
+    if (!isStreamFrame(type, streamId)) continue;
+    const initiator = streamId % 2 === 1 ? 'client' : 'server';
+    let stream = lookupStream(connState, conn, streamId);
     if (!stream) {
       const maxSeen = initiator === 'client' ? conn.maxClientStream : conn.maxServerStream;
       let state: StreamStatus;
-      if (f.streamId <= maxSeen) state = streamStatus('closed', 'implicit'); // §5.1.1: lower idle ids are closed
-      else if (conn.joinedMidway && f.type !== FrameType.HEADERS) state = streamStatus('unknown');
+      if (streamId <= maxSeen) state = streamStatus('closed', 'implicit'); // §5.1.1: lower idle ids are closed
+      else if (conn.joinedMidway && type !== FrameType.HEADERS) state = streamStatus('unknown');
       else state = streamStatus('idle');
-      stream = new StreamSlot(f.streamId, conn.id, state);
-      conn.streams.set(f.streamId, stream);
+      stream = new StreamSlot(streamId, conn.id, state);
+      conn.streams.set(streamId, stream);
       placeStream(connState, conn, stream);
-      if (f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE) {
-        if (initiator === 'client') conn.maxClientStream = Math.max(conn.maxClientStream, f.streamId);
-        else conn.maxServerStream = Math.max(conn.maxServerStream, f.streamId);
+      if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) {
+        if (initiator === 'client') conn.maxClientStream = Math.max(conn.maxClientStream, streamId);
+        else conn.maxServerStream = Math.max(conn.maxServerStream, streamId);
       }
     }
-    stream.frames.push(f.index);
-    f.stateBefore = stream.status.state;
-    const t = transition(stream.status, f);
+    stream.frames.push(index);
+    const before = stream.status.state;
+    seen.type = type;
+    seen.direction = received ? 'received' : 'sent';
+    seen.flags = flags;
+    const t = transition(stream.status, seen);
     // A stream that closes keeps an exact-size frame list: a list grown by push holds room for 17, and
     // 10^5 closed streams would keep that slack (a late WINDOW_UPDATE or RST_STREAM may still grow it).
-    if (t.after.state === 'closed' && stream.status.state !== 'closed') stream.frames = stream.frames.slice();
+    if (t.after.state === 'closed' && before !== 'closed') stream.frames = stream.frames.slice();
     stream.status = t.after;
-    f.stateAfter = t.after.state;
-    if (t.violation && !f.violation) f.violation = t.violation;
+    frames.setStates(index, before, t.after.state);
+    if (t.violation) {
+      const x = frames.extras(index);
+      x.violation ??= t.violation;
+    }
 
-    if (f.type === FrameType.HEADERS) {
+    if (type === FrameType.HEADERS) {
       // Which side sent the request: for a client-initiated stream, the client's HEADERS.
-      const fromClient = (f.direction === 'sent') === (conn.role !== 'server');
-      if (stream.openFrame === undefined) stream.openFrame = f.index;
-      if (f.headers) {
-        if (fromClient && initiator === 'client' && !stream.requestHeaders) stream.requestHeaders = f.headers;
-        else if (!fromClient && !stream.responseHeaders) stream.responseHeaders = f.headers;
+      const fromClient = !received === (conn.role !== 'server');
+      if (stream.openFrame === undefined) stream.openFrame = index;
+      const headers = frames.headersOf(index);
+      if (headers) {
+        if (fromClient && initiator === 'client' && !stream.requestHeaders) stream.requestHeaders = headers;
+        else if (!fromClient && !stream.responseHeaders) stream.responseHeaders = headers;
       }
     }
-    if (f.type === FrameType.DATA) {
-      if (f.direction === 'sent') stream.dataBytesSent += f.length;
-      else stream.dataBytesReceived += f.length;
+    if (type === FrameType.DATA) {
+      if (received) stream.dataBytesReceived += frames.lengthOf(index);
+      else stream.dataBytesSent += frames.lengthOf(index);
     }
-    if (endsStream(f)) {
-      if (f.direction === 'sent') stream.endStreamSent ??= f.index;
-      else stream.endStreamReceived ??= f.index;
+    if ((type === FrameType.DATA || type === FrameType.HEADERS) && (flags & Flag.END_STREAM) !== 0) {
+      if (received) stream.endStreamReceived ??= index;
+      else stream.endStreamSent ??= index;
     }
-    if (f.type === FrameType.RST_STREAM) stream.resetFrame ??= f.index;
+    if (type === FrameType.RST_STREAM) stream.resetFrame ??= index;
   }
   return { format: parsed.format, frames, connections, connectionById, lineCount: parsed.lineCount, notes: parsed.notes };
 }

@@ -274,9 +274,9 @@ export function floodFinding(conn: Connection, m: Measurement, o: FloodFindingOp
   const anchor = first.cutAt ?? m.recent[m.recent.length - 1] ?? m.first[0]!;
   const max = o.maxRelated ?? 20;
   const related: RelatedLocation[] = [];
-  for (const f of m.first.slice(0, max)) if (f !== anchor) related.push(at(f, `${o.relatedLabel} (counted by ${first.profile.id})`));
+  for (const f of m.first.slice(0, max)) if (f.index !== anchor.index) related.push(at(f, `${o.relatedLabel} (counted by ${first.profile.id})`));
   for (const v of [...cutting.slice(1), ...throttling.filter((t) => t !== first)]) {
-    if (v.cutAt && v.cutAt !== anchor) related.push(at(v.cutAt, `${v.profile.name} would ${v.throttle ? 'start throttling' : 'cut the connection'} here: ${v.action ?? 'connection closed'}`));
+    if (v.cutAt && v.cutAt.index !== anchor.index) related.push(at(v.cutAt, `${v.profile.name} would ${v.throttle ? 'start throttling' : 'cut the connection'} here: ${v.action ?? 'connection closed'}`));
   }
   let verdict: string;
   if (first.cutAt && !first.throttle) verdict = `${first.profile.name} would cut the connection here: ${first.action ?? 'connection closed'}.`;

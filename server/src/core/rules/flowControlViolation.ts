@@ -73,11 +73,11 @@ export const flowControlViolationRule: Rule = {
 function finding(trace: Trace, conn: Connection, v: FlowViolation): Finding {
   const f = v.frame;
   const stream = f.streamId ? conn.streams.get(f.streamId) : undefined;
-  const opener = stream?.openFrame !== undefined ? trace.frames[stream.openFrame] : undefined;
+  const opener = stream?.openFrame !== undefined ? trace.frames.get(stream.openFrame) : undefined;
   return {
     rule: FLOW_CONTROL_VIOLATION, severity: 'error', line: f.line, startChar: f.startChar, endChar: f.endChar,
     connection: conn.id, ...(f.streamId ? { stream: f.streamId } : {}), frame: f.index,
-    related: opener && opener !== f ? [at(opener, `stream ${f.streamId} opened here`)] : [],
+    related: opener && opener.index !== f.index ? [at(opener, `stream ${f.streamId} opened here`)] : [],
     message: describe(v),
     explanation: `Flow control (RFC 9113 §6.9, ${rfcLink('6.9')}): each side may send only as many DATA bytes as the receiver granted — 65,535 per stream (or SETTINGS_INITIAL_WINDOW_SIZE) and per connection to begin with, plus each WINDOW_UPDATE. h2lens tracks both windows of both directions from the log; a frame missing from the log (another Framer, a truncated file) can make a window look smaller than it was.`,
   };

@@ -37,7 +37,7 @@ function findingsFor(conn: Connection, meters: PingMeter[]): Finding[] {
     const first = cutting[0] ?? full[0]!;
     const anchor = first.cutAt ?? first.counted?.[first.counted.length - 1] ?? m.recent[m.recent.length - 1]!;
     const related: RelatedLocation[] = [];
-    for (const f of (first.counted ?? []).slice(0, MAX_RELATED)) if (f !== anchor) related.push(at(f, `PING counted by ${first.profile.id}`));
+    for (const f of (first.counted ?? []).slice(0, MAX_RELATED)) if (f.index !== anchor.index) related.push(at(f, `PING counted by ${first.profile.id}`));
     for (const { rst } of report.afterReset.slice(0, MAX_RELATED)) related.push(at(rst, 'RST_STREAM that this PING accompanied (Go ≥ 1.24 sends a PING with each reset)'));
     const who = meter.pinger === 'client' ? 'The client' : 'The server';
     const verdict = first.cutAt

@@ -20,13 +20,13 @@ export const streamStateViolationRule: Rule = {
       if (!f.violation) continue;
       const conn = trace.connectionById.get(f.connection);
       const stream = conn?.streams.get(f.streamId);
-      const opener = stream?.openFrame !== undefined ? trace.frames[stream.openFrame] : undefined;
+      const opener = stream?.openFrame !== undefined ? trace.frames.get(stream.openFrame) : undefined;
       const v = f.violation;
       const by = f.direction === 'sent' ? 'This endpoint' : 'The peer';
       findings.push({
         rule: STREAM_STATE_VIOLATION, severity: 'error', line: f.line, startChar: f.startChar, endChar: f.endChar,
         connection: f.connection, stream: f.streamId, frame: f.index,
-        related: opener && opener !== f ? [at(opener, `stream ${f.streamId} opened here`)] : [],
+        related: opener && opener.index !== f.index ? [at(opener, `stream ${f.streamId} opened here`)] : [],
         message: `${by} broke the stream state machine: ${v.why} (stream ${f.streamId} was ${f.stateBefore}). The receiver must treat this as a ${v.scope} error of type ${v.error} (RFC 9113 §5.1).`,
         explanation: `RFC 9113 §5.1 (${rfcLink('5.1')}) lists which frames each stream state allows. A ${v.scope} error ${v.scope === 'connection' ? 'ends the whole connection with GOAWAY' : 'resets the stream with RST_STREAM'} ${v.error}.`,
       });

@@ -8,7 +8,7 @@ export function at(f: FrameRecord, message: string): RelatedLocation {
 }
 
 export function frameAt(trace: Trace, index: number | undefined): FrameRecord | undefined {
-  return index === undefined ? undefined : trace.frames[index];
+  return index === undefined ? undefined : trace.frames.get(index);
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${formatNumber(n)} ${n === 1 ? one : many}`;
