@@ -152,7 +152,7 @@ export function frameAt(entry: CachedAnalysis, line: number, character: number):
   const frames = entry.analysis.trace?.frames;
   if (idx.length === 0 || !frames) return undefined;
   for (const i of idx) {
-    const f = frames.get(i)!;
+    const f = frames.row(i);
     if (character >= f.startChar && character <= f.endChar) return f;
   }
   return frames.get(idx[0]!);

@@ -15,7 +15,7 @@ export function streamLabel(trace: Trace, s: Stream): { name: string; detail: st
   let detail: string;
   const conn = trace.connectionById.get(s.connection)!;
   if (s.resetFrame !== undefined) {
-    const r = trace.frames.get(s.resetFrame)!;
+    const r = trace.frames.row(s.resetFrame);
     const by = r.direction === 'sent' ? (conn.role === 'unknown' ? 'this endpoint' : conn.role) : conn.role === 'client' ? 'server' : conn.role === 'server' ? 'client' : 'peer';
     detail = `reset by ${by} (${errorCodeName(r.errorCode ?? 0)})`;
   } else if (s.status.state === 'closed') detail = 'closed';
@@ -27,11 +27,11 @@ export function documentSymbols(entry: CachedAnalysis): DocumentSymbol[] {
   const trace = entry.analysis.trace;
   if (!trace) return [];
   return trace.connections.map((c) => {
-    const first = trace.frames.get(c.frames[0]!)!;
-    const last = trace.frames.get(c.frames[c.frames.length - 1]!)!;
+    const first = trace.frames.row(c.frames[0]!);
+    const last = trace.frames.row(c.frames[c.frames.length - 1]!);
     const children: DocumentSymbol[] = [];
     for (const s of [...c.streams.values()].sort((a, b) => a.id - b.id)) {
-      const open = trace.frames.get(s.openFrame ?? s.frames[0]!)!;
+      const open = trace.frames.row(s.openFrame ?? s.frames[0]!);
       const label = streamLabel(trace, s);
       // Streams interleave: a range from first to last frame would make sticky scroll and breadcrumbs
       // name the wrong stream, so a stream's symbol is its opening frame.
@@ -55,7 +55,7 @@ export function references(entry: CachedAnalysis, uri: string, line: number, cha
   if (!trace || !f) return [];
   const conn = trace.connectionById.get(f.connection)!;
   const ids = f.streamId ? conn.streams.get(f.streamId)?.frames ?? [] : conn.frames;
-  return ids.map((i) => ({ uri, range: frameRange(trace.frames.get(i)!) }));
+  return ids.map((i) => ({ uri, range: frameRange(trace.frames.row(i)) }));
 }
 
 export function definition(entry: CachedAnalysis, uri: string, line: number, character: number): Location | null {
@@ -64,6 +64,6 @@ export function definition(entry: CachedAnalysis, uri: string, line: number, cha
   if (!trace || !f) return null;
   const conn = trace.connectionById.get(f.connection)!;
   const stream = f.streamId ? conn.streams.get(f.streamId) : undefined;
-  const target = stream?.openFrame !== undefined ? trace.frames.get(stream.openFrame)! : trace.frames.get((stream?.frames ?? conn.frames)[0]!)!;
+  const target = stream?.openFrame !== undefined ? trace.frames.row(stream.openFrame) : trace.frames.row((stream?.frames ?? conn.frames)[0]!);
   return { uri, range: frameRange(target) };
 }

@@ -196,7 +196,7 @@ export function rankCalmCauses(trace: Trace, conn: Connection, offender: Side, u
   const load = new ConnectionLoad(trace, conn, { ...ctx, profiles });
   for (const i of conn.frames) {
     if (i >= upTo) break;
-    load.frame(trace.frames.get(i)!);
+    load.frame(trace.frames.row(i));
   }
   return load.causes(offender);
 }

@@ -35,7 +35,7 @@ export const cancelledResponseRule: Rule = {
     const findings: Finding[] = [];
     for (const conn of trace.connections) {
       for (const stream of conn.streams.values()) {
-        const rst = stream.resetFrame === undefined ? undefined : trace.frames.get(stream.resetFrame)!;
+        const rst = stream.resetFrame === undefined ? undefined : trace.frames.row(stream.resetFrame);
         if (!rst || rst.errorCode !== ErrorCode.CANCEL || !isFromClient(conn, rst)) continue;
         const finding = diagnose(trace, stream, rst, conn.role === 'server');
         if (finding) findings.push(finding);
@@ -53,7 +53,7 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   let endBefore: FrameRecord | undefined;
   let endAfter: FrameRecord | undefined;
   for (const i of stream.frames) {
-    const f = trace.frames.get(i)!;
+    const f = trace.frames.row(i);
     const fromClient = isFromClient(conn, f);
     const before = i < rst.index;
     if (before && fromClient && (f.type === FrameType.HEADERS || f.type === FrameType.DATA) && (f.flags & 1)) requestComplete = true;
@@ -153,7 +153,7 @@ export function pingWithReset(trace: Trace, connFrames: number[], rst: FrameReco
   // The reset's position in the connection's frame list.
   const at = lowerBound(connFrames, rst.index);
   for (let k = at + 1; k < connFrames.length; k++) {
-    const f = trace.frames.get(connFrames[k]!)!;
+    const f = trace.frames.row(connFrames[k]!);
     if (!fromResetter(f)) continue;
     if (f.type === FrameType.PING && (f.flags & 1) === 0) return f;
     return undefined;

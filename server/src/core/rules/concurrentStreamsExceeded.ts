@@ -100,7 +100,7 @@ function finding(trace: Trace, conn: Connection, f: FrameRecord, o: Opener, who:
   // The oldest stream still open: the one the opener could have waited for.
   const oldest = [...o.active].sort((a, b) => a - b)[0];
   const oldestOpen = oldest !== undefined ? conn.streams.get(oldest)?.openFrame : undefined;
-  if (oldestOpen !== undefined && oldest !== f.streamId) related.push(at(trace.frames.get(oldestOpen)!, `stream ${oldest}, still open`));
+  if (oldestOpen !== undefined && oldest !== f.streamId) related.push(at(trace.frames.row(oldestOpen), `stream ${oldest}, still open`));
   return {
     rule: CONCURRENT_STREAMS_EXCEEDED, severity: 'error', line: f.line, startChar: f.startChar, endChar: f.endChar,
     connection: conn.id, stream: f.streamId, frame: f.index, related,

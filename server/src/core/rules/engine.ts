@@ -33,7 +33,7 @@ export function* scanSteps(trace: Trace, ctx: RuleContext, rules: readonly Rule[
     // A connection's setup counts as work too: a capture can have 10^5 connections of a frame or two.
     work += 64;
     for (let k = 0; k < list.length; k++) {
-      const f = frames.get(list[k]!)!;
+      const f = frames.row(list[k]!);
       for (let v = 0; v < visitors.length; v++) visitors[v]!(f);
       load.frame(f);
       if (++work >= STEP_FRAMES) {

@@ -91,7 +91,7 @@ function explain(trace: Trace, f: FrameRecord, offender: 'client' | 'server', ra
   if (f.type === FrameType.GOAWAY) {
     for (const id of lostStreams(trace, conn, f).slice(0, 10)) {
       const s = conn.streams.get(id)!;
-      related.push(at(trace.frames.get(s.openFrame!)!, `stream ${id} lost (above last-stream-id ${f.lastStreamId ?? 0})`));
+      related.push(at(trace.frames.row(s.openFrame!), `stream ${id} lost (above last-stream-id ${f.lastStreamId ?? 0})`));
     }
   }
   const kind = f.type === FrameType.GOAWAY ? 'GOAWAY' : `RST_STREAM on stream ${f.streamId}`;

@@ -24,7 +24,7 @@ export function lostStreams(trace: Trace, conn: Connection, goaway: FrameRecord)
   for (const s of conn.streams.values()) {
     if (s.id <= last || (s.id % 2 === 1) !== receiverIsClient) continue;
     const opened = s.openFrame !== undefined && s.openFrame < goaway.index;
-    const finished = s.frames.some((i) => i < goaway.index && trace.frames.get(i)!.stateAfter === 'closed');
+    const finished = s.frames.some((i) => i < goaway.index && trace.frames.row(i).stateAfter === 'closed');
     if (opened && !finished) lost.push(s.id);
   }
   return lost.sort((a, b) => a - b);
@@ -63,7 +63,7 @@ function explainGoaways(trace: Trace, conn: Connection, loadAt: Map<number, stri
   let explained = 0;
   const repeats: FrameRecord[] = [];
   for (const gi of conn.goaways) {
-    const g = trace.frames.get(gi)!;
+    const g = trace.frames.row(gi);
     if (isVerdictCode(g.errorCode)) continue;
     // A graceful shutdown takes two GOAWAYs; a flood of them is summed up, keeping the cost linear.
     if (explained >= MAX_EXPLAINED_PER_CONNECTION) {
@@ -76,7 +76,7 @@ function explainGoaways(trace: Trace, conn: Connection, loadAt: Map<number, stri
     const related: RelatedLocation[] = [];
     for (const id of lost.slice(0, MAX_RELATED)) {
       const s = conn.streams.get(id)!;
-      related.push(at(trace.frames.get(s.openFrame!)!, `stream ${id} was above last-stream-id ${g.lastStreamId ?? 0}: not processed, safe to retry`));
+      related.push(at(trace.frames.row(s.openFrame!), `stream ${id} was above last-stream-id ${g.lastStreamId ?? 0}: not processed, safe to retry`));
     }
     const who = g.direction === 'sent' ? 'This endpoint' : 'The peer';
     const debug = g.debugData ? ` Debug data: "${g.debugData}".` : '';

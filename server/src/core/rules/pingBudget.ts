@@ -263,7 +263,7 @@ export function pingReport(trace: Trace, conn: Connection, pinger: Side, profile
   const meter = new PingMeter({ trace, conn, ctx: { ...ctx, profiles }, rule: 'ping-flood' }, pinger);
   for (const i of conn.frames) {
     if (i >= upTo) break;
-    meter.frame(trace.frames.get(i)!);
+    meter.frame(trace.frames.row(i));
   }
   return meter.report();
 }

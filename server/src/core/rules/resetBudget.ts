@@ -31,7 +31,7 @@ export function isProvokedReset(m: MeterContext, f: FrameRecord): boolean {
     else hi = mid;
   }
   if (lo === 0) return false;
-  const prev = m.trace.frames.get(list[lo - 1]!)!;
+  const prev = m.trace.frames.row(list[lo - 1]!);
   return fromSide(m.conn, prev, 'client');
 }
 

@@ -121,7 +121,7 @@ export const settingsFloodRule: Rule = {
             const peer = meter.side === 'client' ? 'server' : 'client';
             findings.push({
               rule: SETTINGS_FLOOD, severity: 'warning', line: s.line, startChar: s.startChar, endChar: s.endChar, connection: conn.id, frame: s.index,
-              related: [at(trace.frames.get(meter.lastPeerFrame)!, `the ${peer} kept sending frames, without the ACK`)],
+              related: [at(trace.frames.row(meter.lastPeerFrame), `the ${peer} kept sending frames, without the ACK`)],
               message: `${n(missing)} SETTINGS frame${missing === 1 ? '' : 's'} from the ${meter.side} never acknowledged, although the ${peer} kept sending frames. RFC 9113 §6.5.3: the receiver must send SETTINGS with ACK "immediately" after applying them; the sender may close the connection with SETTINGS_TIMEOUT.`,
             });
           }

@@ -92,7 +92,7 @@ function lastTimestamp(trace: Trace): number | undefined {
   if (lastTimes.has(trace)) return lastTimes.get(trace);
   let last: number | undefined;
   for (let i = trace.frames.length - 1; i >= 0; i--) {
-    const t = trace.frames.get(i)!.time;
+    const t = trace.frames.row(i).time;
     if (t !== undefined) {
       last = t;
       break;

@@ -140,7 +140,7 @@ export class TreeIndex {
     if (!trace || !conn) return { items: [], total: 0, offset };
     const ids = stream === 0 ? conn.ownFrames : conn.streams.get(stream)?.frames ?? [];
     const start = trace.frames.get(conn.frames[0]!)?.time;
-    const items = ids.slice(offset, offset + limit).map((i) => frameItem(trace.frames.get(i)!, start, this.byFrame.get(i)));
+    const items = ids.slice(offset, offset + limit).map((i) => frameItem(trace.frames.row(i), start, this.byFrame.get(i)));
     return { items, total: ids.length, offset };
   }
 
@@ -156,9 +156,9 @@ export class TreeIndex {
     let hi = trace.frames.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const l = trace.frames.get(mid)!.line;
+      const l = trace.frames.row(mid).line;
       if (l === line) {
-        const f = trace.frames.get(mid)!;
+        const f = trace.frames.row(mid);
         const conn = trace.connectionById.get(f.connection);
         const list = (f.streamId === 0 ? conn?.ownFrames : conn?.streams.get(f.streamId)?.frames) ?? [];
         return { connection: f.connection, stream: f.streamId, index: f.index, position: positionIn(list, f.index) };
@@ -194,7 +194,7 @@ export class TreeIndex {
     if (!trace || !conn || !s) return undefined;
     const item = streamItem(trace, conn, s, this.byStream.get(`${connection}#${streamId}`) ?? []);
     const what = [s.method, s.path].filter(Boolean).join(' ') || 'a request';
-    const opened = trace.frames.get(s.frames[0]!)!;
+    const opened = trace.frames.row(s.frames[0]!);
     const parts = [`Stream ${s.id} on connection ${conn.id}${conn.peer ? ` (${conn.role} side, peer ${conn.peer})` : ` (${conn.role} side)`}: ${what}${s.status_ ? ` answered ${s.status_}` : ''}.`];
     parts.push(`First seen at line ${opened.line + 1}; ${item.frames} frames, ${formatNumber(item.bodyBytes)} body bytes${item.durationMs !== undefined ? `, ${item.durationMs.toFixed(1)} ms` : ''}; ${item.outcomeText}.`);
     const findings = this.byStream.get(`${connection}#${streamId}`) ?? [];
@@ -210,8 +210,8 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 function connectionItem(trace: Trace, c: Connection, findings: Finding[], connectionFrames: number): ConnectionItem {
-  const first = trace.frames.get(c.frames[0]!)!;
-  const lastGoaway = c.goaways.length ? trace.frames.get(c.goaways[c.goaways.length - 1]!)! : undefined;
+  const first = trace.frames.row(c.frames[0]!);
+  const lastGoaway = c.goaways.length ? trace.frames.row(c.goaways[c.goaways.length - 1]!) : undefined;
   let ended: ConnectionItem['ended'] = { kind: 'open' };
   if (lastGoaway) {
     ended = { kind: 'goaway', code: errorCodeName(lastGoaway.errorCode ?? 0), by: lastGoaway.direction, line: lastGoaway.line, ...(lastGoaway.debugData ? { debug: lastGoaway.debugData } : {}) };
@@ -230,7 +230,7 @@ function streamItem(trace: Trace, conn: Connection, s: Stream, findings: Finding
   let outcome: Outcome;
   let outcomeText: string;
   if (s.resetFrame !== undefined) {
-    const r = trace.frames.get(s.resetFrame)!;
+    const r = trace.frames.row(s.resetFrame);
     const byClient = isFromClient(conn, r);
     const code = r.errorCode ?? 0;
     outcome = code === 0x8 || code === 0x0 ? 'reset' : 'error';
@@ -243,9 +243,9 @@ function streamItem(trace: Trace, conn: Connection, s: Stream, findings: Finding
     outcome = 'open';
     outcomeText = `${s.status.state} at end of log`;
   }
-  const first = trace.frames.get(s.frames[0]!)!;
-  const last = trace.frames.get(s.frames[s.frames.length - 1]!)!;
-  const open = s.openFrame !== undefined ? trace.frames.get(s.openFrame)! : first;
+  const first = trace.frames.row(s.frames[0]!);
+  const last = trace.frames.row(s.frames[s.frames.length - 1]!);
+  const open = s.openFrame !== undefined ? trace.frames.row(s.openFrame) : first;
   const problem = worst(findings);
   return {
     connection: conn.id, id: s.id,
