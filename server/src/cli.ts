@@ -10,7 +10,7 @@ import { fileReport, type FileReport } from './core/report/summary.ts';
 import { renderSarif } from './core/report/sarif.ts';
 import { renderText } from './core/report/text.ts';
 import exampleLog from './examples/go1.24-undrained-client.log';
-import { analyzeGoSource } from './core/golang/index.ts';
+import { analyzeGoSourceFully, UNDRAINED_BODY_RULE } from './core/golang/index.ts';
 import { analyzeStream } from './core/stream.ts';
 import { openLogFile } from './fileSource.ts';
 import { readFile } from 'node:fs/promises';
@@ -94,13 +94,17 @@ async function analyzeFile(file: string, opts: Options, profiles: ReturnType<typ
 
 /** Go source: the undrained-body check (the source-side twin of cancelled-response). */
 async function analyzeGoFile(text: string): Promise<Analysis> {
-  const findings = await analyzeGoSource(text);
+  const { findings, unanalysed } = await analyzeGoSourceFully(text);
   return {
     format: 'go-source',
-    findings: findings.map((f) => ({
-      rule: f.rule, severity: 'warning' as const, line: f.line, startChar: f.startChar, endChar: f.endChar,
-      message: f.message, related: [], fix: 'drain-go-body' as const,
-    })),
+    findings: [
+      ...findings.map((f) => ({
+        rule: f.rule, severity: 'warning' as const, line: f.line, startChar: f.startChar, endChar: f.endChar,
+        message: f.message, related: [], fix: 'drain-go-body' as const,
+      })),
+      // Said, not silent: a response that could not be followed is not a drained one.
+      ...unanalysed.map((u) => ({ rule: UNDRAINED_BODY_RULE, severity: 'info' as const, line: u.line, startChar: u.startChar, endChar: u.endChar, message: u.message, related: [] })),
+    ].sort((a, b) => a.line - b.line || a.startChar - b.startChar),
     notes: [],
   };
 }

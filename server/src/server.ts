@@ -28,8 +28,8 @@ import { detectText, FORMAT_DESCRIPTIONS, FORMATS, frameLineCounts } from './cor
 import { selectProfiles } from './core/rules/profiles.ts';
 import type { Severity } from './core/rules/types.ts';
 import { toDiagnostic } from './features/diagnostics.ts';
-import { crossFileAction, FIX_ALL_KIND, goCodeActions, goDiagnostic, scanWorkspaceGo } from './features/goActions.ts';
-import { analyzeGoSource } from './core/golang/index.ts';
+import { crossFileAction, FIX_ALL_KIND, goCodeActions, goDiagnostic, goUnanalysedDiagnostic, scanWorkspaceGo } from './features/goActions.ts';
+import { analyzeGoSourceFully } from './core/golang/index.ts';
 import { ruleDocsUrl } from './core/rules/types.ts';
 import { CodeActionKind } from 'vscode-languageserver/node';
 import { hover } from './features/hover.ts';
@@ -155,7 +155,8 @@ async function validateGo(doc: TextDocument): Promise<void> {
   let diagnostics: ReturnType<typeof goDiagnostic>[] = [];
   if (ruleSeverity !== 'off') {
     try {
-      diagnostics = (await analyzeGoSource(doc.getText())).map((f) => goDiagnostic(f, docsBase));
+      const { findings, unanalysed } = await analyzeGoSourceFully(doc.getText());
+      diagnostics = [...findings.map((f) => goDiagnostic(f, docsBase)), ...unanalysed.map((u) => goUnanalysedDiagnostic(u, docsBase))];
     } catch (e) {
       connection.console.error(`h2lens: Go analysis failed for ${doc.uri}: ${String(e)}`);
     }

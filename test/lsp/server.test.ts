@@ -23,6 +23,7 @@ import {
   ReferencesRequest,
   DefinitionRequest,
   CodeActionRequest,
+  DiagnosticSeverity,
   type CodeAction,
   type TextDocumentEdit,
   CancellationTokenSource,
@@ -36,6 +37,7 @@ import {
   type Hover,
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
+import { nestedDefers } from '../unit/golang/helpers.ts';
 
 const root = resolve(__dirname, '../..');
 const fixture = (p: string): string => resolve(root, 'test/fixtures', p);
@@ -264,6 +266,19 @@ describe('Go source over JSON-RPC: undrained-body and the drain quick-fix', () =
     const edits = (fix.edit!.documentChanges![0] as TextDocumentEdit).edits;
     assert.ok(edits.some((e) => e.newText.includes('io.Copy(io.Discard, resp.Body)')));
     assert.ok(actions.some((a) => a.kind === 'source.fixAll.h2lens'));
+  });
+
+  it('says which response it could not check (too many paths) instead of staying silent, with no fix (hand-made source)', async () => {
+    // Branches nested three deep, each arm registering its own deferred closes: 2^39 defer sequences.
+    const u = 'file:///tmp/nested-defers.go';
+    open(u, nestedDefers(3), 'go');
+    const p = await diagnosticsFor(u);
+    assert.equal(p.diagnostics.length, 1);
+    const d = p.diagnostics[0]!;
+    assert.deepEqual([d.severity, d.code, d.range.start, d.range.end], [DiagnosticSeverity.Information, 'undrained-body', { line: 5, character: 1 }, { line: 5, character: 5 }]);
+    assert.match(d.message, /did not check whether resp\.Body is drained/);
+    const actions = (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: u }, range: d.range, context: { diagnostics: [d] } })) as CodeAction[];
+    assert.deepEqual(actions, []);
   });
 
   it('offers the cross-file fix on a cancelled-response in the log, editing the workspace Go file', async () => {

@@ -14,7 +14,7 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import { analyzeGoSource, drainEdits, type GoFinding, type GoTextEdit } from '../core/golang/index.ts';
+import { analyzeGoSource, drainEdits, type GoFinding, type GoTextEdit, type GoUnanalysed } from '../core/golang/index.ts';
 import { ruleDocsUrl } from '../core/rules/types.ts';
 import { Queue } from '../core/queue.ts';
 
@@ -22,16 +22,26 @@ export const UNDRAINED_BODY = 'undrained-body';
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.h2lens`;
 export const DRAIN_TITLE = 'Drain response body before closing';
 
-export function goDiagnostic(f: GoFinding, docsBase: string): Diagnostic {
+type GoRange = Pick<GoFinding, 'line' | 'startChar' | 'endLine' | 'endChar'>;
+
+function goRuleDiagnostic(at: GoRange, message: string, severity: DiagnosticSeverity, docsBase: string): Diagnostic {
   return {
-    range: { start: { line: f.line, character: f.startChar }, end: { line: f.endLine, character: f.endChar } },
-    severity: DiagnosticSeverity.Warning,
+    range: { start: { line: at.line, character: at.startChar }, end: { line: at.endLine, character: at.endChar } },
+    severity,
     code: UNDRAINED_BODY,
     codeDescription: { href: ruleDocsUrl(UNDRAINED_BODY, docsBase) },
     source: 'h2lens',
-    message: f.message,
-    data: { fix: 'drain-go-body' },
+    message,
   };
+}
+
+export function goDiagnostic(f: GoFinding, docsBase: string): Diagnostic {
+  return { ...goRuleDiagnostic(f, f.message, DiagnosticSeverity.Warning, docsBase), data: { fix: 'drain-go-body' } };
+}
+
+/** A response the analysis could not follow to the end (see docs/rules.md, undrained-body, Limits): information, no fix. */
+export function goUnanalysedDiagnostic(u: GoUnanalysed, docsBase: string): Diagnostic {
+  return goRuleDiagnostic(u, u.message, DiagnosticSeverity.Information, docsBase);
 }
 
 const toTextEdit = (e: GoTextEdit): TextEdit => ({

@@ -110,3 +110,22 @@ export function goVetBuild(dir: string): { ok: boolean; output: string } {
   if (build.status !== 0) return { ok: false, output: `go build:\n${build.stdout}${build.stderr}` };
   return { ok: true, output: '' };
 }
+
+/**
+ * Branches nested `depth` deep, each arm registering its own deferred closes (hand-made): every path
+ * registers a different sequence of defers, so the states to track double with each level.
+ */
+export function nestedDefers(depth: number): string {
+  const l = ['package main', '', 'import "net/http"', '', 'func f(x int) error {', '\tresp, err := http.Get("http://x")', '\tif err != nil {', '\t\treturn err', '\t}'];
+  const arm = (d: number, indent: string): void => {
+    if (d === 0) return;
+    for (let k = 0; k < 3; k++) {
+      l.push(`${indent}if x > ${d * 10 + k} {`, `${indent}\tdefer resp.Body.Close()`);
+      arm(d - 1, indent + '\t');
+      l.push(`${indent}} else {`, `${indent}\tdefer resp.Body.Close()`, `${indent}\tdefer resp.Body.Close()`, `${indent}}`);
+    }
+  };
+  arm(depth, '\t');
+  l.push('\treturn nil', '}');
+  return l.join('\n') + '\n';
+}

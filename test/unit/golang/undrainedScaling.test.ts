@@ -3,7 +3,8 @@
 // asserted by ratios of run times, never absolute limits (as in test/unit/fuzz.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeGoSource } from './helpers.ts';
+import { analyzeGoSource, nestedDefers } from './helpers.ts';
+import { analyzeGoSourceFully } from '../../../server/src/core/golang/index.ts';
 
 /** `func f` fetching a response, then `head`, then `stmt` k times, then `tail`. */
 function prog(k: number, stmt: string, head: string[] = [], tail: string[] = []): string {
@@ -76,33 +77,20 @@ test('10,000 deferred Close calls: no stack overflow, same verdict as a few', as
   }
 });
 
-/**
- * Branches nested `depth` deep, each arm registering its own deferred closes (hand-made): every path
- * registers a different sequence of defers, so the states to track double with each level.
- */
-function nestedDefers(depth: number): string {
-  const l = ['package main', '', 'import "net/http"', '', 'func f(x int) error {', '\tresp, err := http.Get("http://x")', '\tif err != nil {', '\t\treturn err', '\t}'];
-  const arm = (d: number, indent: string): void => {
-    if (d === 0) return;
-    for (let k = 0; k < 3; k++) {
-      l.push(`${indent}if x > ${d * 10 + k} {`, `${indent}\tdefer resp.Body.Close()`);
-      arm(d - 1, indent + '\t');
-      l.push(`${indent}} else {`, `${indent}\tdefer resp.Body.Close()`, `${indent}\tdefer resp.Body.Close()`, `${indent}}`);
-    }
-  };
-  arm(depth, '\t');
-  l.push('\treturn nil', '}');
-  return l.join('\n') + '\n';
-}
-
 test('paths that multiply past the budget end the analysis of that response (no hang, no partial finding)', async () => {
   // Depth 1 (8 defer sequences) stays within the budget and is analysed: the body is never read.
   const shallow = await analyzeGoSource(nestedDefers(1));
   assert.ok(shallow.length > 0);
   // Depth 3: 2^39 defer sequences. The walk stops at the budget; what it saw is dropped.
   const t = performance.now();
-  const deep = await analyzeGoSource(nestedDefers(3));
+  const deep = await analyzeGoSourceFully(nestedDefers(3));
   const ms = performance.now() - t;
-  assert.deepEqual(deep, []);
+  assert.deepEqual(deep.findings, []);
+  // ...and says so, on the variable, instead of staying silent as if the body were drained.
+  assert.equal(deep.unanalysed.length, 1);
+  const u = deep.unanalysed[0]!;
+  assert.deepEqual([u.variable, u.line, u.startChar, u.endChar], ['resp', 5, 1, 5]);
+  assert.match(u.message, /did not check whether resp\.Body is drained.*too many paths.*Nothing is reported for resp/);
+  assert.deepEqual((await analyzeGoSourceFully(nestedDefers(1))).unanalysed, []);
   if (process.env['H2LENS_TIMING']) console.log(`nested defers, depth 3: ${ms.toFixed(0)} ms`);
 });

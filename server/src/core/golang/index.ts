@@ -2,9 +2,11 @@
 export { initGoParser, parseGo, locateGoWasm, type GoAst, type GoNode, type GoParserOptions } from './goParser.ts';
 export {
   analyzeGoSource,
+  analyzeGoSourceFully,
   findUndrained,
   UNDRAINED_BODY_RULE,
   type GoFinding,
+  type GoUnanalysed,
   type GoTextEdit,
   type UndrainedDetail,
 } from './undrainedBody.ts';

@@ -37,6 +37,7 @@ import {
   unparen,
   walk,
 } from './goParser.ts';
+import { formatNumber } from '../numberText.ts';
 
 /** A text edit; 0-based lines, `char` is a UTF-16 code unit column (LSP convention). */
 export interface GoTextEdit {
@@ -62,6 +63,20 @@ export interface GoFinding {
   reason: 'never-read' | 'partial-read';
 }
 
+/**
+ * A response variable whose paths were too many to follow (see PathBudget): nothing is reported for it,
+ * and this says so, so that silence is not read as "drained".
+ */
+export interface GoUnanalysed {
+  /** Range of the variable's first assignment target (or parameter name). */
+  line: number;
+  startChar: number;
+  endLine: number;
+  endChar: number;
+  variable: string;
+  message: string;
+}
+
 /** A finding plus the syntax nodes the quick-fix needs (valid for the `GoAst` it came from). */
 export interface UndrainedDetail {
   finding: GoFinding;
@@ -81,15 +96,26 @@ export async function analyzeGoSource(text: string): Promise<GoFinding[]> {
   return findUndrained(ast).map((d) => d.finding);
 }
 
-/** Same as analyzeGoSource on an already parsed tree, with the nodes the fix needs. */
-export function findUndrained(ast: GoAst): UndrainedDetail[] {
+/** analyzeGoSource, and the response variables it could not follow to the end. */
+export async function analyzeGoSourceFully(text: string): Promise<{ findings: GoFinding[]; unanalysed: GoUnanalysed[] }> {
+  const ast = await parseGo(text);
+  const unanalysed: GoUnanalysed[] = [];
+  const findings = findUndrained(ast, unanalysed).map((d) => d.finding);
+  return { findings, unanalysed };
+}
+
+/**
+ * Same as analyzeGoSource on an already parsed tree, with the nodes the fix needs. The variables whose
+ * analysis stopped at the path budget are added to `unanalysed` when given.
+ */
+export function findUndrained(ast: GoAst, unanalysed?: GoUnanalysed[]): UndrainedDetail[] {
   const file = new FileInfo(ast);
   const reports = new Map<number, SiteReport>();
   const drainedSites = new Set<number>(); // close sites reached with a drained body on some path
   walk(ast.root, (n) => {
     if (n.type === 'function_declaration' || n.type === 'method_declaration' || n.type === 'func_literal') {
       const body = child(n, 'body');
-      if (body && !body.hasError) analyzeFunction(file, n, body, reports, drainedSites);
+      if (body && !body.hasError) analyzeFunction(file, n, body, reports, drainedSites, unanalysed);
     }
   });
   const out: UndrainedDetail[] = [];
@@ -555,6 +581,7 @@ function analyzeFunction(
   body: GoNode,
   reports: Map<number, SiteReport>,
   drainedSites: Set<number>,
+  unanalysed: GoUnanalysed[] | undefined,
 ): void {
   // named results are handed to the caller: not ours to judge
   const named = new Set<string>();
@@ -563,11 +590,16 @@ function analyzeFunction(
     for (const pd of result.children) for (const nm of childrenByField(pd, 'name')) named.add(file.text(nm));
   }
   const params = new Set<string>();
+  /** Where each response variable is first named (to say where one could not be analysed). */
+  const firstNamed = new Map<string, GoNode>();
   const paramList = child(fn, 'parameters');
   if (paramList) {
     for (const pd of paramList.children) {
       if (pd.type === 'parameter_declaration' && file.isResponsePtr(child(pd, 'type'))) {
-        for (const nm of childrenByField(pd, 'name')) params.add(file.text(nm));
+        for (const nm of childrenByField(pd, 'name')) {
+          params.add(file.text(nm));
+          if (!firstNamed.has(file.text(nm))) firstNamed.set(file.text(nm), nm);
+        }
       }
     }
   }
@@ -577,7 +609,10 @@ function analyzeFunction(
     if (!asg) return;
     asg.lhs.forEach((l, i) => {
       const r = rhsFor(asg, i);
-      if (l.type === 'identifier' && file.text(l) !== '_' && r && file.responseCall(r)) vars.add(file.text(l));
+      if (l.type === 'identifier' && file.text(l) !== '_' && r && file.responseCall(r)) {
+        vars.add(file.text(l));
+        if (!firstNamed.has(file.text(l))) firstNamed.set(file.text(l), l);
+      }
     });
   });
   for (const v of vars) {
@@ -589,8 +624,17 @@ function analyzeFunction(
     try {
       new VarAnalysis(file, fn, body, v, params.has(v), own, ownDrained).run();
     } catch (e) {
-      if (e instanceof PathBudgetExceeded) continue;
-      throw e;
+      if (!(e instanceof PathBudgetExceeded)) throw e;
+      const at = firstNamed.get(v);
+      if (unanalysed && at) {
+        unanalysed.push({
+          line: at.startRow, startChar: at.startCol, endLine: at.endRow, endChar: at.endCol, variable: v,
+          message: `h2lens did not check whether ${v}.Body is drained before it is closed: this function has too many paths ` +
+            `for ${v} (branches that each register their own deferred closes multiply them, past ${formatNumber(PathBudget.maxStates)} ` +
+            `states at one point or ${formatNumber(PathBudget.maxVisits)} in all). Nothing is reported for ${v} here, drained or not.`,
+        });
+      }
+      continue;
     }
     for (const [id, r] of own) reports.set(id, r);
     for (const id of ownDrained) drainedSites.add(id);
