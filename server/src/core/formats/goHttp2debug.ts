@@ -526,9 +526,10 @@ export function createGoHttp2debugParser(): LineParser {
   const connections = new Map<string, ConnectionInfo>();
   const notes: string[] = [];
   /** Framer pointer → its frame last read, to attach decoded hpack fields and learn roles from echoes. */
-  let lastRead: FrameEvent | undefined;
+  /** Rows in `frames` (-1: none): the frame read last, and the one whose field block hpack lines fill. */
+  let lastRead = -1;
   let lastReadSummary = '';
-  let lastHeaderFrame: FrameEvent | undefined;
+  let lastHeaderFrame = -1;
   let pendingRequestHeaders: HeaderField[] | undefined;
   let pendingResponseHeaders: HeaderField[] | undefined;
   /** `Transport creating client conn` / `server connection from` lines waiting for their Framer, in order. */
@@ -587,21 +588,22 @@ export function createGoHttp2debugParser(): LineParser {
    * refer to. Returns, for a frame read, whether its echo line can still teach the connection's
    * role (then the caller keeps the summary text to compare); undefined for a frame written.
    */
-  const addFrame = (ev: FrameEvent): boolean | undefined => {
-    if (ev.direction === 'sent') {
-      if (ev.type === FrameType.HEADERS) {
+  const addFrame = (row: number): boolean | undefined => {
+    const type = frames.typeOf(row);
+    if (!frames.isReceived(row)) {
+      if (type === FrameType.HEADERS) {
         const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
-        if (pending?.length) ev.headers = pending;
+        if (pending?.length) frames.setHeaders(row, pending);
         pendingRequestHeaders = undefined;
         pendingResponseHeaders = undefined;
       }
       return undefined;
     }
-    lastRead = ev;
-    if (ev.type === FrameType.HEADERS || ev.type === FrameType.PUSH_PROMISE) lastHeaderFrame = ev;
+    lastRead = row;
+    if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) lastHeaderFrame = row;
     // Fields decoded from a CONTINUATION belong to the field block its HEADERS/PUSH_PROMISE opened.
-    else if (ev.type === FrameType.CONTINUATION && (lastHeaderFrame?.connection !== ev.connection || lastHeaderFrame.streamId !== ev.streamId)) lastHeaderFrame = ev;
-    const c = connections.get(ev.connection);
+    else if (type === FrameType.CONTINUATION && (lastHeaderFrame < 0 || frames.connectionCodeOf(lastHeaderFrame) !== frames.connectionCodeOf(row) || frames.streamIdOf(lastHeaderFrame) !== frames.streamIdOf(row))) lastHeaderFrame = row;
+    const c = connections.get(frames.connectionOf(row));
     return c !== undefined && !c.role;
   };
 
@@ -623,15 +625,15 @@ export function createGoHttp2debugParser(): LineParser {
       framerLines++;
       const key = connectionKey(id, direction === 'sent' && sum.type === FrameType.SETTINGS && (sum.flags & 1) === 0, lineNo);
       // A GOAWAY does not end the Framer: streams finish after it, and a flooding peer keeps writing.
-      const ev = frames.row(frames.add(key, direction, sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time));
-      applySuffix(ev, sum.rest);
-      const echoMatters = addFrame(ev);
+      const row = frames.add(key, direction, sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time);
+      applySuffix(frames.row(row), sum.rest);
+      const echoMatters = addFrame(row);
       if (echoMatters !== undefined) lastReadSummary = echoMatters ? m.slice(i) : '';
       return;
     }
     if (m.startsWith('decoded hpack field ')) {
       const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0), fields);
-      if (f && lastHeaderFrame) lastHeaderFrame.headers = lists.add(lastHeaderFrame.headers, f);
+      if (f && lastHeaderFrame >= 0) frames.setHeaders(lastHeaderFrame, lists.add(frames.headersOf(lastHeaderFrame), f));
       return;
     }
     if (m.startsWith('Transport encoding header ')) {
@@ -648,8 +650,8 @@ export function createGoHttp2debugParser(): LineParser {
     if (echo) {
       const at = echo === 'client' ? 19 : 18;
       // The Framer already logged this frame (level 2): it only tells us which side that Framer is.
-      if (lastRead && m.length - at === lastReadSummary.length && m.endsWith(lastReadSummary)) {
-        const c = connections.get(lastRead.connection);
+      if (lastRead >= 0 && m.length - at === lastReadSummary.length && m.endsWith(lastReadSummary)) {
+        const c = connections.get(frames.connectionOf(lastRead));
         if (c && !c.role) c.role = echo;
       }
       const sum = parseFrameSummary(m, at);
@@ -821,16 +823,16 @@ export function createGoHttp2debugParser(): LineParser {
       framerLines++;
       const id = pointers.get(b, m + 7, colon);
       const key = connectionKey(id, direction === 'sent' && type === FrameType.SETTINGS && (flags & 1) === 0, lineNo);
-      const ev = frames.row(frames.add(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time));
+      const row = frames.add(key, direction, type, typeName, flags, streamId, length, lineNo, tag - s, e - s, time);
       if (type === FrameType.DATA) {
-        ev.dataPreview = preview;
-        if (omitted >= 0) ev.dataOmitted = omitted;
+        frames.setDataPreview(row, preview);
+        if (omitted >= 0) frames.extras(row).dataOmitted = omitted;
       } else if (type === FrameType.WINDOW_UPDATE) {
-        if (increment >= 0) ev.increment = increment;
+        if (increment >= 0) frames.extras(row).increment = increment;
       } else if (type === FrameType.RST_STREAM || type === FrameType.SETTINGS || type === FrameType.PING || type === FrameType.GOAWAY) {
-        applySuffix(ev, latin1(b, rest, e));
+        applySuffix(frames.row(row), latin1(b, rest, e));
       }
-      const echoMatters = addFrame(ev);
+      const echoMatters = addFrame(row);
       if (echoMatters !== undefined) lastReadSummary = echoMatters ? latin1(b, summaryStart, e) : '';
       return;
     }
@@ -856,7 +858,7 @@ export function createGoHttp2debugParser(): LineParser {
       }
       if (h !== undefined) {
         lastHeaderLine = h;
-        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame) lastHeaderFrame.headers = grow(h, lastHeaderFrame.headers); }
+        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame >= 0) frames.setHeaders(lastHeaderFrame, grow(h, frames.headersOf(lastHeaderFrame))); }
         else if (h.kind === HeaderLineKind.ServerEncoding) pendingResponseHeaders = grow(h, pendingResponseHeaders);
         else pendingRequestHeaders = grow(h, pendingRequestHeaders);
         return;
@@ -866,8 +868,8 @@ export function createGoHttp2debugParser(): LineParser {
       // An echo of a frame the Framer logged (level 2): it matters only while the role of the
       // connection read last is unknown, or while the log has no Framer line at all (level 1).
       if (matchAt(b, m, e, c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV)) {
-        const c = lastRead ? connections.get(lastRead.connection) : undefined;
-        if (framerLines > 0 && (!lastRead || (c !== undefined && c.role))) return;
+        const c = lastRead >= 0 ? connections.get(frames.connectionOf(lastRead)) : undefined;
+        if (framerLines > 0 && (lastRead < 0 || (c !== undefined && c.role))) return;
       }
     }
     slow(b, s, e, lineNo);
