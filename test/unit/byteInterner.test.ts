@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ByteInterner } from '../../server/src/core/formats/byteText.ts';
+import fc from 'fast-check';
+import { ByteInterner, bytePattern, matchAt, matchWords } from '../../server/src/core/formats/byteText.ts';
 
 describe('ByteInterner', () => {
   it('shares a value for equal bytes at any offset and in any buffer, and only for those', () => {
@@ -34,5 +35,19 @@ describe('ByteInterner', () => {
         assert.equal(interner.get(Buffer.from(text), 0, text.length), text);
       }
     }
+  });
+
+  it('matchWords (four bytes at a time) agrees with matchAt at every offset, end and pattern', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 12 }), fc.nat(45), fc.nat(45), (text, pat, i, end) => {
+      const b = Buffer.from(text, 'latin1');
+      const view = new DataView(b.buffer, b.byteOffset, b.length);
+      const p = bytePattern(pat.replace(/[^\x00-\x7f]/g, 'x'));
+      const stop = Math.min(end, b.length);
+      assert.equal(matchWords(view, b, i, stop, p), matchAt(b, i, stop, p.bytes), `"${text}" @${i} <${stop}`);
+      // A pattern taken from the text itself matches where it was taken.
+      const at = Math.min(i, b.length);
+      const q = bytePattern(text.slice(at, at + 9).replace(/[^\x00-\x7f]/g, 'x'));
+      if (/^[\x00-\x7f]*$/.test(text)) assert.ok(matchWords(view, b, at, b.length, q));
+    }), { numRuns: 3000 });
   });
 });

@@ -11,7 +11,7 @@ import { FrameTable } from '../model/frameTable.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
 import { Queue } from '../queue.ts';
-import { ByteInterner, ascii, indexIn, latin1, matchAt, readUint as readUintAt, sameBytes, uintEnd, type ViewedBytes } from './byteText.ts';
+import { ByteInterner, bytePattern, indexIn, latin1, matchAt, matchWords, readUint as readUintAt, sameBytes, uintEnd, type ViewedBytes } from './byteText.ts';
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
@@ -205,9 +205,9 @@ class HeaderListTable {
   /** Real requests and responses carry tens of fields; past this a list is an own array. */
   private static readonly MAX_SHARED_LENGTH = 128;
   constructor(private readonly max = 200_000) {}
-  /** Is `list` one of the table's shared (frozen, never grown in place) lists? */
+  /** Is `list` one of the table's shared lists? Exactly those are frozen (own lists grow in place), and a frozen check is no map lookup. */
   isShared(list: HeaderField[]): boolean {
-    return this.nodes.has(list);
+    return Object.isFrozen(list);
   }
   /** `list` + `field`: the shared list when there is one, else an own array. */
   add(list: HeaderField[] | undefined, field: HeaderField): HeaderField[] {
@@ -405,22 +405,22 @@ interface HeaderLine extends ViewedBytes {
   to: HeaderField[] | undefined;
 }
 
-const P_FRAMER = ascii('Framer 0x');
-const P_WROTE = ascii('wrote ');
-const P_READ = ascii('read ');
-const P_FLAGS = ascii('flags=');
-const P_STREAM = ascii('stream=');
-const P_LEN = ascii('len=');
-const P_DATA = ascii(' data="');
-const P_OMITTED = ascii(' bytes omitted)');
-const P_INCR = ascii('incr=');
-const P_DECODED = ascii('decoded hpack field ');
-const P_HEADER_FIELD = ascii('header field ');
-const P_SERVER_ENC = ascii('server encoding header ');
-const P_TRANSPORT_ENC = ascii('Transport encoding header ');
-const P_SERVER_READ = ascii('server read frame ');
-const P_TRANSPORT_RECV = ascii('Transport received ');
-const P_MSG = ascii('msg="');
+const P_FRAMER = bytePattern('Framer 0x');
+const P_WROTE = bytePattern('wrote ');
+const P_READ = bytePattern('read ');
+const P_FLAGS = bytePattern('flags=');
+const P_STREAM = bytePattern('stream=');
+const P_LEN = bytePattern('len=');
+const P_DATA = bytePattern(' data="');
+const P_OMITTED = bytePattern(' bytes omitted)');
+const P_INCR = bytePattern('incr=');
+const P_DECODED = bytePattern('decoded hpack field ');
+const P_HEADER_FIELD = bytePattern('header field ');
+const P_SERVER_ENC = bytePattern('server encoding header ');
+const P_TRANSPORT_ENC = bytePattern('Transport encoding header ');
+const P_SERVER_READ = bytePattern('server read frame ');
+const P_TRANSPORT_RECV = bytePattern('Transport received ');
+const P_MSG = bytePattern('msg="');
 
 /** Index after the closing quote of the Go-quoted string at `q`, or -1 (the decoder's `end`). */
 function quotedEnd(b: Uint8Array, q: number, end: number): number {
@@ -439,13 +439,13 @@ function quotedEnd(b: Uint8Array, q: number, end: number): number {
 }
 
 /** RFC 9113's type names 0x0–0x9 as bytes, by code: what nearly every Framer line carries. */
-const CORE_TYPE_BYTES = CORE_TYPE_NAMES.map(ascii);
+const CORE_TYPE_BYTES = CORE_TYPE_NAMES.map(bytePattern);
 
 /**
  * The core type named by `b[s, e)`, or -1 (then the interner and typeCodeOf decide): picked by first
  * letter and length, then compared, so the common line pays no hash.
  */
-function coreTypeAt(b: Uint8Array, s: number, e: number): number {
+function coreTypeAt(view: DataView, b: Uint8Array, s: number, e: number): number {
   let code: number;
   switch (b[s]) {
     case 68: code = 0; break; // DATA
@@ -459,17 +459,17 @@ function coreTypeAt(b: Uint8Array, s: number, e: number): number {
     default: return -1;
   }
   const name = CORE_TYPE_BYTES[code]!;
-  return e - s === name.length && matchAt(b, s, e, name) ? code : -1;
+  return e - s === name.bytes.length && matchWords(view, b, s, e, name) ? code : -1;
 }
 
 /** Flag names Go prints, as bytes, and the bit each has on the types that define it (RFC 9113 §6). */
 const FLAG_NAMES = ['END_STREAM', 'END_HEADERS', 'ACK', 'PADDED', 'PRIORITY'];
-const FLAG_BYTES = FLAG_NAMES.map(ascii);
+const FLAG_BYTES = FLAG_NAMES.map(bytePattern);
 /** [type 0–9][flag name index] → bit, or -1 when the type has no such flag. */
 const FLAG_BITS = CORE_TYPE_NAMES.map((_, type) => FLAG_NAMES.map((name) => flagBit(type, name) ?? -1));
 
 /** `END_STREAM|END_HEADERS` at `b[s, e)` for a core type → bits, or -1 (then flagsOf decides, e.g. `0x40`). */
-function coreFlagsAt(b: Uint8Array, s: number, e: number, type: number): number {
+function coreFlagsAt(view: DataView, b: Uint8Array, s: number, e: number, type: number): number {
   const bits = FLAG_BITS[type];
   if (bits === undefined) return -1;
   let flags = 0;
@@ -478,7 +478,7 @@ function coreFlagsAt(b: Uint8Array, s: number, e: number, type: number): number 
     let j = i;
     while (j < e && b[j] !== 124 /* | */) j++;
     let k = 0;
-    for (; k < FLAG_BYTES.length; k++) if (FLAG_BYTES[k]!.length === j - i && matchAt(b, i, j, FLAG_BYTES[k]!)) break;
+    for (; k < FLAG_BYTES.length; k++) if (FLAG_BYTES[k]!.bytes.length === j - i && matchWords(view, b, i, j, FLAG_BYTES[k]!)) break;
     if (k === FLAG_BYTES.length || bits[k]! < 0) return -1;
     flags |= bits[k]!;
     if (j >= e) return flags;
@@ -557,20 +557,21 @@ export function createGoHttp2debugParser(): LineParser {
     return c;
   };
 
+  /** The Framer of the previous Framer line and its entry in `current`: consecutive lines are often one Framer's. */
+  let lastPointer: string | undefined;
+  let lastCurrent: { key: string; generation: number; ended: boolean } | undefined;
   const connectionKey = (pointer: string, prefaceSettings: boolean, lineNo: number): string => {
-    const cur = current.get(pointer);
+    let cur = pointer === lastPointer ? lastCurrent : current.get(pointer);
     if (!cur) {
-      current.set(pointer, { key: pointer, generation: 1, ended: false });
+      current.set(pointer, (cur = { key: pointer, generation: 1, ended: false }));
       register(pointer, lineNo);
-      return pointer;
-    }
-    if (prefaceSettings && (cur.ended || pendingConns.length > 0)) {
+    } else if (prefaceSettings && (cur.ended || pendingConns.length > 0)) {
       const generation = cur.generation + 1;
-      const key = `${pointer}#${generation}`;
-      current.set(pointer, { key, generation, ended: false });
-      register(key, lineNo);
-      return key;
+      current.set(pointer, (cur = { key: `${pointer}#${generation}`, generation, ended: false }));
+      register(cur.key, lineNo);
     }
+    lastPointer = pointer;
+    lastCurrent = cur;
     return cur.key;
   };
 
@@ -731,10 +732,10 @@ export function createGoHttp2debugParser(): LineParser {
     let q: number;
     if (b[m] === 100 /* d */) {
       kind = HeaderLineKind.Decoded;
-      q = m + P_DECODED.length;
-      if (matchAt(b, q, e, P_HEADER_FIELD)) q += P_HEADER_FIELD.length;
-    } else if (b[m] === 115 /* s */) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.length; }
-    else { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.length; }
+      q = m + P_DECODED.bytes.length;
+      if (matchAt(b, q, e, P_HEADER_FIELD.bytes)) q += P_HEADER_FIELD.bytes.length;
+    } else if (b[m] === 115 /* s */) { kind = HeaderLineKind.ServerEncoding; q = m + P_SERVER_ENC.bytes.length; }
+    else { kind = HeaderLineKind.TransportEncoding; q = m + P_TRANSPORT_ENC.bytes.length; }
     const field = parseHeaderField(latin1(b, q, e), 0, fields);
     if (!field) return undefined;
     const bytes = Uint8Array.prototype.slice.call(b, m, e);
@@ -752,23 +753,24 @@ export function createGoHttp2debugParser(): LineParser {
   const slow = (b: Buffer, s: number, e: number, lineNo: number): void => onLine(b.toString('utf8', s, e), lineNo);
 
   const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
-    if (!asciiLine || (tag - s >= 5 && matchAt(b, tag - 5, e, P_MSG))) return slow(b, s, e, lineNo);
+    if (!asciiLine) return slow(b, s, e, lineNo);
     if (viewed !== b) bView = new DataView(b.buffer, b.byteOffset, (viewed = b).length);
+    if (tag - s >= 5 && matchWords(bView, b, tag - 5, e, P_MSG)) return slow(b, s, e, lineNo);
     const m = tag + TAG.length;
     const c0 = b[m];
-    if (c0 === 70 /* F */ && matchAt(b, m, e, P_FRAMER)) {
-      let colon = m + P_FRAMER.length;
+    if (c0 === 70 /* F */ && matchWords(bView, b, m, e, P_FRAMER)) {
+      let colon = m + P_FRAMER.bytes.length;
       while (colon < e && b[colon] !== 58) colon++;
       if (colon + 1 >= e || b[colon + 1] !== 32) return slow(b, s, e, lineNo);
       let i = colon + 2;
       let direction: 'sent' | 'received';
-      if (matchAt(b, i, e, P_WROTE)) { direction = 'sent'; i += 6; }
-      else if (matchAt(b, i, e, P_READ)) { direction = 'received'; i += 5; }
+      if (matchWords(bView, b, i, e, P_WROTE)) { direction = 'sent'; i += 6; }
+      else if (matchWords(bView, b, i, e, P_READ)) { direction = 'received'; i += 5; }
       else return slow(b, s, e, lineNo);
       const summaryStart = i;
       // <TYPE>[ flags=..][ stream=N] len=N<rest> (golang/net http2/frame.go FrameHeader.writeDebug)
       while (i < e && ((b[i]! >= 65 && b[i]! <= 90) || (b[i]! >= 48 && b[i]! <= 57) || b[i] === 95)) i++;
-      let type: number | undefined = coreTypeAt(b, summaryStart, i);
+      let type: number | undefined = coreTypeAt(bView, b, summaryStart, i);
       let typeName: string;
       if (type >= 0) typeName = CORE_TYPE_NAMES[type]!;
       else {
@@ -778,22 +780,22 @@ export function createGoHttp2debugParser(): LineParser {
       if (type === undefined || b[i] !== 32) return slow(b, s, e, lineNo);
       i++;
       let flags = 0;
-      if (matchAt(b, i, e, P_FLAGS)) {
+      if (matchWords(bView, b, i, e, P_FLAGS)) {
         let sp = i + 6;
         while (sp < e && b[sp] !== 32) sp++;
         if (sp >= e) return slow(b, s, e, lineNo);
-        flags = coreFlagsAt(b, i + 6, sp, type);
+        flags = coreFlagsAt(bView, b, i + 6, sp, type);
         if (flags < 0) flags = flagsOf(type, flagTexts.get(b, i + 6, sp));
         if (flags < 0) return slow(b, s, e, lineNo);
         i = sp + 1;
       }
       let streamId = 0;
-      if (matchAt(b, i, e, P_STREAM)) {
+      if (matchWords(bView, b, i, e, P_STREAM)) {
         streamId = readUintAt(b, i + 7, e);
         if (streamId < 0 || b[uintEnd] !== 32 || uintEnd >= e) return slow(b, s, e, lineNo);
         i = uintEnd + 1;
       }
-      if (!matchAt(b, i, e, P_LEN)) return slow(b, s, e, lineNo);
+      if (!matchWords(bView, b, i, e, P_LEN)) return slow(b, s, e, lineNo);
       const length = readUintAt(b, i + 4, e);
       if (length < 0) return slow(b, s, e, lineNo);
       const rest = uintEnd;
@@ -802,18 +804,18 @@ export function createGoHttp2debugParser(): LineParser {
       let omitted = -1;
       let increment = -1;
       if (type === FrameType.DATA) {
-        if (!matchAt(b, rest, e, P_DATA)) return slow(b, s, e, lineNo);
+        if (!matchWords(bView, b, rest, e, P_DATA)) return slow(b, s, e, lineNo);
         const q = rest + 6;
         const qe = quotedEnd(b, q, e);
         if (qe < 0) return slow(b, s, e, lineNo);
         if (qe < e) {
           if (b[qe] !== 32 || b[qe + 1] !== 40) return slow(b, s, e, lineNo);
           omitted = readUintAt(b, qe + 2, e);
-          if (omitted < 0 || !matchAt(b, uintEnd, e, P_OMITTED)) omitted = -1;
+          if (omitted < 0 || !matchWords(bView, b, uintEnd, e, P_OMITTED)) omitted = -1;
         }
         preview = previews.get(b, q, qe);
       } else if (type === FrameType.WINDOW_UPDATE) {
-        const k = indexIn(b, P_INCR, rest, e);
+        const k = indexIn(b, P_INCR.bytes, rest, e);
         if (k >= 0) increment = readUintAt(b, k + 5, e);
       }
       let time: number | undefined | null = lineTime(b, s, tag, e);
@@ -848,7 +850,7 @@ export function createGoHttp2debugParser(): LineParser {
         h = predicted2;
         lastHeaderLine!.next2 = predicted;
         lastHeaderLine!.next = h;
-      } else if (c0 === 100 ? matchAt(b, m, e, P_DECODED) : matchAt(b, m, e, c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC)) {
+      } else if (c0 === 100 ? matchWords(bView, b, m, e, P_DECODED) : matchWords(bView, b, m, e, c0 === 115 ? P_SERVER_ENC : P_TRANSPORT_ENC)) {
         h = headerLines.get(b, m, e);
         if (h === undefined) return slow(b, s, e, lineNo);
         if (lastHeaderLine !== undefined) {
@@ -867,7 +869,7 @@ export function createGoHttp2debugParser(): LineParser {
     if (c0 === 115 /* s */ || c0 === 84 /* T */) {
       // An echo of a frame the Framer logged (level 2): it matters only while the role of the
       // connection read last is unknown, or while the log has no Framer line at all (level 1).
-      if (matchAt(b, m, e, c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV)) {
+      if (matchWords(bView, b, m, e, c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV)) {
         const c = lastRead >= 0 ? connections.get(frames.connectionOf(lastRead)) : undefined;
         if (framerLines > 0 && (lastRead < 0 || (c !== undefined && c.role))) return;
       }
