@@ -192,6 +192,8 @@ export class FrameTable implements Iterable<FrameRecord> {
   lineOf(i: number): number { const v = this.lines[i]!; return v !== WIDE ? v : this.extrasOf(i)!.line!; }
   timeOf(i: number): number | undefined { const t = this.times[i]!; return t === t ? t : undefined; }
   connectionOf(i: number): string { return this.connectionIds[this.conns[i]!]!; }
+  /** How many connection codes there are (connectionCodeOf gives 0 to this − 1). */
+  get connectionCount(): number { return this.connectionIds.length; }
   /** The connection of row i as a small integer (equal for rows of one connection). */
   connectionCodeOf(i: number): number { return this.conns[i]!; }
   typeNameOf(i: number): string { return this.extrasOf(i)?.typeName ?? CORE_TYPE_NAMES[this.typeOf(i)]!; }

@@ -168,55 +168,49 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   const n = frames.length;
   const connections: Connection[] = [];
   const connectionById = new Map<string, Connection>();
+  // By the table's connection code (a small integer per connection id): frames of many connections
+  // interleave, and an array read per frame is what a map lookup per frame would cost ten times over.
+  const byCode = new Array<Connection | undefined>(frames.connectionCount);
   // Connections in order of first appearance. A role the format did not give is inferred from the
   // connection's frames: only those connections' frames are gathered for that.
-  const unknownRole = new Map<string, number[]>();
-  let lastCode = -1;
-  let gathering: number[] | undefined;
-  // Frames per connection, counted in runs, so that each connection's frame list is allocated once
-  // at its size (see ConnBuild.pages for why growing large arrays costs).
-  const counts = new Map<string, number>();
-  let lastId = '';
-  let runStart = 0;
+  const unknownRole = new Array<number[] | undefined>(frames.connectionCount);
+  // Frames per connection, counted first, so that each connection's frame list is allocated once at
+  // its size (see ConnBuild.pages for why growing large arrays costs).
+  const counts = new Float64Array(frames.connectionCount);
   for (let index = 0; index < n; index++) {
     if ((index & (STEP_FRAMES - 1)) === STEP_FRAMES - 1) yield;
     const code = frames.connectionCodeOf(index);
-    if (code !== lastCode) {
-      if (lastCode >= 0) counts.set(lastId, (counts.get(lastId) ?? 0) + index - runStart);
-      runStart = index;
-      lastCode = code;
-      const id = (lastId = frames.connectionOf(index));
-      if (!connectionById.has(id)) {
-        const info = parsed.connections.get(id) ?? { id };
-        const type = frames.typeOf(index);
-        const conn: Connection = {
-          id,
-          role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
-          info,
-          frames: [],
-          streams: new StreamIdMap(),
-          goaways: [],
-          ownFrames: [],
-          // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
-          joinedMidway: !(type === FrameType.SETTINGS && (frames.flagsOf(index) & 1) === 0),
-          maxClientStream: 0,
-          maxServerStream: 0,
-        };
-        if (info.peer) conn.peer = info.peer;
-        if (conn.role === 'unknown') unknownRole.set(id, []);
-        connections.push(conn);
-        connectionById.set(id, conn);
-      }
-      gathering = unknownRole.get(id);
+    counts[code]!++;
+    if (byCode[code] === undefined) {
+      const id = frames.connectionOf(index);
+      const info = parsed.connections.get(id) ?? { id };
+      const type = frames.typeOf(index);
+      const conn: Connection = {
+        id,
+        role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
+        info,
+        frames: [],
+        streams: new StreamIdMap(),
+        goaways: [],
+        ownFrames: [],
+        // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
+        joinedMidway: !(type === FrameType.SETTINGS && (frames.flagsOf(index) & 1) === 0),
+        maxClientStream: 0,
+        maxServerStream: 0,
+      };
+      if (info.peer) conn.peer = info.peer;
+      if (conn.role === 'unknown') unknownRole[code] = [];
+      connections.push(conn);
+      connectionById.set(id, conn);
+      byCode[code] = conn;
     }
-    gathering?.push(index);
+    unknownRole[code]?.push(index);
   }
-  if (lastCode >= 0) counts.set(lastId, (counts.get(lastId) ?? 0) + n - runStart);
-  for (const conn of connections) conn.frames = new Array<number>(counts.get(conn.id) ?? 0);
-  for (const [id, list] of unknownRole) connectionById.get(id)!.role = inferRole(frames, list);
+  for (let code = 0; code < byCode.length; code++) if (byCode[code] !== undefined) byCode[code]!.frames = new Array<number>(counts[code]!);
+  for (let code = 0; code < unknownRole.length; code++) if (unknownRole[code] !== undefined) byCode[code]!.role = inferRole(frames, unknownRole[code]!);
 
-  /** What is being built per connection (ConnBuild). */
-  const building = new Map<string, ConnBuild>();
+  /** What is being built per connection (ConnBuild), by connection code. */
+  const building = new Array<ConnBuild | undefined>(byCode.length);
   let conn: Connection | undefined;
   let connCode = -1;
   let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
@@ -232,9 +226,9 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
     const code = frames.connectionCodeOf(index);
     if (conn === undefined || code !== connCode) {
       connCode = code;
-      conn = connectionById.get(frames.connectionOf(index))!;
-      let b = building.get(conn.id);
-      if (!b) building.set(conn.id, (b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 }));
+      conn = byCode[code]!;
+      let b = building[code];
+      if (!b) building[code] = b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
       connState = b;
       blocks = b.blocks;
     }
