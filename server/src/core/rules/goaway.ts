@@ -21,11 +21,18 @@ export function lostStreams(trace: Trace, conn: Connection, goaway: FrameRecord)
   // The receiver of the GOAWAY initiated the lost streams: odd ids if it is the client.
   const receiverIsClient = (goaway.direction === 'received') === (conn.role !== 'server');
   const lost: number[] = [];
+  const frames = trace.frames;
   for (const s of conn.streams.values()) {
     if (s.id <= last || (s.id % 2 === 1) !== receiverIsClient) continue;
-    const opened = s.openFrame !== undefined && s.openFrame < goaway.index;
-    const finished = s.frames.some((i) => i < goaway.index && trace.frames.row(i).stateAfter === 'closed');
-    if (opened && !finished) lost.push(s.id);
+    if (s.openFrame === undefined || s.openFrame >= goaway.index) continue;
+    // Finished before the GOAWAY: a frame before it left the stream closed. Read from the column: a
+    // connection has 10^4 streams, and each GOAWAY of it asks this of every one.
+    let finished = false;
+    for (const i of s.frames) {
+      if (i >= goaway.index) break;
+      if (frames.stateAfterOf(i) === 'closed') { finished = true; break; }
+    }
+    if (!finished) lost.push(s.id);
   }
   return lost.sort((a, b) => a - b);
 }
