@@ -27,6 +27,19 @@ function worker(mode: string, file: string, nodeArgs: readonly string[] = []): R
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 
+/** Runs per measurement: this machine's timings move 10–40% between runs, so each number is a median. */
+const RUNS = Math.max(1, Number(process.env['H2LENS_BENCH_RUNS'] ?? 3));
+
+/** The run with the median wall time, and the range of wall times ("2.41–2.60 s" when runs differ). */
+function median(runs: Array<Record<string, number>>): Record<string, number> {
+  const sorted = [...runs].sort((x, y) => x.ms! - y.ms!);
+  const lo = sorted[0]!.ms! / 1000;
+  const hi = sorted[sorted.length - 1]!.ms! / 1000;
+  return { ...sorted[(sorted.length - 1) >> 1]!, lo, hi, runs: runs.length };
+}
+
+const rangeOf = (m: Record<string, number>): string => (m.runs! > 1 ? `median of ${m.runs}, ${fmt(m.lo!, 2)}–${fmt(m.hi!, 2)} s` : 'one run');
+
 function wc(file: string): number {
   const t0 = performance.now();
   const r = spawnSync('wc', ['-l', file]);
@@ -69,21 +82,35 @@ async function main(): Promise<void> {
   console.log(`h2lens bench — node ${process.version}, ${new Date().toISOString()}`);
   for (const input of inputs) {
     const size = statSync(input.file).size;
-    const h = worker('h2lens', input.file);
-    const naive = input.gz ? undefined : worker('naive', input.file);
-    const wcMs = input.gz ? undefined : wc(input.file);
+    // Interleaved, so that a slow spell of the machine falls on all of them alike.
+    const hRuns: Array<Record<string, number>> = [];
+    const serverRuns: Array<Record<string, number>> = [];
+    const naiveRuns: Array<Record<string, number>> = [];
+    const wcRuns: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      hRuns.push(worker('h2lens', input.file));
+      // The same analysis under the V8 flags the client starts the language server with ("Analyse from disk").
+      serverRuns.push(worker('h2lens', input.file, SERVER_EXEC_ARGV));
+      if (!input.gz) {
+        naiveRuns.push(worker('naive', input.file));
+        wcRuns.push(wc(input.file));
+      }
+    }
+    const h = median(hRuns);
+    const inServer = median(serverRuns);
+    const naive = input.gz ? undefined : median(naiveRuns);
+    const wcMs = input.gz ? undefined : [...wcRuns].sort((x, y) => x - y)[(wcRuns.length - 1) >> 1]!;
     const mb = (h.bytes ?? size) / 1048576;
     console.log(`\n## ${input.name}`);
     console.log(`  input        ${fmt(mb)} MB${input.gz ? ` (${fmt(size / 1048576)} MB on disk)` : ''}, ${fmt(h.lines!, 0)} lines, ${fmt(h.frames!, 0)} frames, ${fmt(h.streams!, 0)} streams, ${fmt(h.findings!, 0)} findings`);
-    console.log(`  h2lens       ${fmt(h.ms! / 1000, 2)} s · ${fmt(mb / (h.ms! / 1000))} MB/s · ${fmt(h.frames! / (h.ms! / 1000), 0)} frames/s · ${fmt(h.cpuMs! / 1000, 2)} s CPU (process) · peak RSS ${fmt(h.maxRssMB!, 0)} MB = ${fmt(h.maxRssMB! / mb, 2)}× the input`);
-    // The same analysis under the V8 flags the client starts the language server with ("Analyse from disk").
-    const inServer = worker('h2lens', input.file, SERVER_EXEC_ARGV);
-    console.log(`  as in server ${fmt(inServer.ms! / 1000, 2)} s · ${fmt(inServer.cpuMs! / 1000, 2)} s CPU · peak RSS ${fmt(inServer.maxRssMB!, 0)} MB = ${fmt(inServer.maxRssMB! / mb, 2)}× the input (node ${SERVER_EXEC_ARGV.join(' ')})`);
+    const peak = (runs: Array<Record<string, number>>): number => Math.max(...runs.map((r) => r.maxRssMB!));
+    console.log(`  h2lens       ${fmt(h.ms! / 1000, 2)} s (${rangeOf(h)}) · ${fmt(mb / (h.ms! / 1000))} MB/s · ${fmt(h.frames! / (h.ms! / 1000), 0)} frames/s · ${fmt(h.cpuMs! / 1000, 2)} s CPU (process) · peak RSS ${fmt(peak(hRuns), 0)} MB = ${fmt(peak(hRuns) / mb, 2)}× the input (highest of the runs)`);
+    console.log(`  as in server ${fmt(inServer.ms! / 1000, 2)} s (${rangeOf(inServer)}) · ${fmt(inServer.cpuMs! / 1000, 2)} s CPU · peak RSS ${fmt(peak(serverRuns), 0)} MB = ${fmt(peak(serverRuns) / mb, 2)}× the input (node ${SERVER_EXEC_ARGV.join(' ')})`);
     if (naive && wcMs !== undefined) {
       const how = input.file.endsWith('.json') ? 'JSON.parse of the whole file, loses duplicate keys' : 'readline + one regex per line, counts frames only';
-      console.log(`  naive scan   ${fmt(naive.ms! / 1000, 2)} s (${how}) · peak RSS ${fmt(naive.maxRssMB!, 0)} MB`);
+      console.log(`  naive scan   ${fmt(naive.ms! / 1000, 2)} s (${rangeOf(naive)}; ${how}) · peak RSS ${fmt(naive.maxRssMB!, 0)} MB`);
       console.log(`  wc -l        ${fmt(wcMs / 1000, 2)} s`);
-      console.log(`  ratios       h2lens / wc -l = ${fmt(h.ms! / wcMs)}× · h2lens / naive scan = ${fmt(h.ms! / naive.ms!, 2)}× (full analysis vs the quick script)`);
+      console.log(`  ratios       h2lens / wc -l = ${fmt(h.ms! / wcMs)}× · h2lens / naive scan = ${fmt(h.ms! / naive.ms!, 2)}× (medians; full analysis vs the quick script)`);
     }
   }
   const tree = worker('tree', inputs[0]!.file);
