@@ -181,11 +181,14 @@ export class ConnectionsProvider implements vscode.TreeDataProvider<Node>, vscod
   /** Find a child, loading further pages until it appears (or the pages run out). */
   private async findChild(parent: Node, match: (n: Node) => boolean, position?: number): Promise<Node | undefined> {
     let nodes = await this.getChildren(parent);
+    // Only the nodes a page added are searched again: 25 pages of a 25,000-stream connection, not 25 × all.
+    let searched = 0;
     for (;;) {
-      const hit = nodes.find(match);
-      if (hit) return hit;
+      for (; searched < nodes.length; searched++) if (match(nodes[searched]!)) return nodes[searched];
       const more = nodes[nodes.length - 1];
       if (!more || more.kind !== 'more' || (position !== undefined && position < more.loaded)) return undefined;
+      // The page's first node takes the place of this "more" node.
+      searched = nodes.length - 1;
       await this.showMore(more);
       nodes = this.children.get(parent.key)?.nodes ?? [];
     }
@@ -216,7 +219,8 @@ export class ConnectionsProvider implements vscode.TreeDataProvider<Node>, vscod
       else loaded.nodes.push({ kind: 'frame', key: `${parent.key}/f${item.index}`, item, parent });
     }
     loaded.total = page.total;
-    const count = loaded.nodes.filter((n) => n.kind === 'stream' || n.kind === 'frame').length;
+    // Streams or frames: every node but a connection's leading "connection frames" node ("more" was popped).
+    const count = loaded.nodes.length - (loaded.nodes[0]?.kind === 'connFrames' ? 1 : 0);
     if (count < page.total) loaded.nodes.push({ kind: 'more', key: `${parent.key}/more${count}`, parent, loaded: count, total: page.total });
   }
 }
