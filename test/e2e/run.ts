@@ -86,6 +86,8 @@ function makeWorkspace(dir: string): void {
   writeFileSync(path.join(dir, 'client.log'), logText);
   writeFileSync(path.join(dir, 'h2debug.txt'), logText);
   writeFileSync(path.join(dir, 'control.log'), logText);
+  // A real flood client's log: one stream of 10,000 CONTINUATION frames (the tree pages its frames by 1,000).
+  cpSync(path.join(ROOT, 'test/fixtures/floods/nginx/continuation/client.log'), path.join(dir, 'continuation.log'));
   writeFileSync(path.join(dir, 'app.log'), '2026-11-24T12:00:00Z INFO starting\n2026-11-24T12:00:01Z INFO listening on :8080\n2026-11-24T12:00:02Z WARN slow request /api/users 1.2s\n');
   cpSync(path.join(FIXTURES, 'client.go'), path.join(dir, 'main.go'));
   writeFileSync(path.join(dir, 'go.mod'), 'module example.com/undrained\n\ngo 1.19\n');

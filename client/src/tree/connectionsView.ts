@@ -124,23 +124,31 @@ export class ConnectionsProvider implements vscode.TreeDataProvider<Node>, vscod
 
   /** Select the frame node on a log line (cursor sync). */
   async revealLine(view: vscode.TreeView<Node>, line: number): Promise<void> {
+    if (!view.visible) return;
+    const generation = this.generation;
+    const frame = await this.frameNodeAt(line);
+    if (frame && generation === this.generation) await view.reveal(frame, { select: true, focus: false, expand: false });
+  }
+
+  /** The frame node on a log line, loading the pages of its stream (or connection) up to it. */
+  async frameNodeAt(line: number): Promise<Node | undefined> {
     const uri = this.uri;
-    if (!uri || !view.visible) return;
+    if (!uri) return undefined;
     const generation = this.generation;
     const at = await this.client.sendRequest(FrameAtRequest, { uri, line });
-    if (!at || generation !== this.generation) return;
+    if (!at || generation !== this.generation) return undefined;
     const roots = await this.getChildren();
     const conn = roots.find((n) => n.kind === 'connection' && n.item.id === at.connection);
-    if (!conn) return;
+    if (!conn) return undefined;
     let parent: Node | undefined;
     if (at.stream === 0) {
       parent = (await this.getChildren(conn)).find((n) => n.kind === 'connFrames');
     } else {
       parent = await this.findChild(conn, (n) => n.kind === 'stream' && n.item.id === at.stream);
     }
-    if (!parent || generation !== this.generation) return;
+    if (!parent || generation !== this.generation) return undefined;
     const frame = await this.findChild(parent, (n) => n.kind === 'frame' && n.item.index === at.index, at.position);
-    if (frame && generation === this.generation) await view.reveal(frame, { select: true, focus: false, expand: false });
+    return generation === this.generation ? frame : undefined;
   }
 
   async findStreams(query: string): Promise<StreamItem[]> {

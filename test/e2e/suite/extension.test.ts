@@ -24,6 +24,7 @@ interface TreeApi {
   uri: string | undefined;
   getChildren(node?: TreeNode): Promise<TreeNode[]>;
   getTreeItem(node: TreeNode): vscode.TreeItem;
+  frameNodeAt?(line: number): Promise<TreeNode | undefined>;
 }
 interface Api { summary(uri: vscode.Uri): Summary | undefined; ready: Promise<void>; tree?: TreeApi }
 
@@ -236,6 +237,33 @@ describe('h2lens in a real VS Code (extension host)', function () {
     const editor = await until('client.log active', () => vscode.window.activeTextEditor?.document.uri.toString() === log().toString() && vscode.window.activeTextEditor);
     assert.match(editor.document.lineAt(editor.selection.active.line).text, /HEADERS .*stream=13 /);
     features.treeView = true;
+  });
+
+  it('Connections view: the frame under a line deep in a 10,000-frame stream is found by loading its pages', async function () {
+    if (!api.tree?.frameNodeAt) skip(this, 'treeView', 'the tree exports no frameNodeAt');
+    const tree = api.tree;
+    const flood = file('continuation.log');
+    const doc = (await open(flood)).document;
+    await vscode.commands.executeCommand('h2lens.connections.focus');
+    await until('the view to follow continuation.log', () => tree.uri === flood.toString(), 15_000);
+    await until('continuation.log analysed', () => (api.summary(flood)?.frames ?? 0) > 10_000, 15_000);
+    await until('its connection node', async () => (await tree.getChildren()).length > 0, 15_000, 200);
+    // First (pages not loaded yet): the 1,000th CONTINUATION, which follows the HEADERS, is frame 1,000 of
+    // stream 1, the first node of its second page of frames.
+    let seen = 0;
+    let first = 0;
+    for (; first < doc.lineCount && seen < 1000; first++) if (/wrote CONTINUATION/.test(doc.lineAt(first).text)) seen++;
+    // Once, not retried: a retry would find it among the pages the first try loaded.
+    const firstOfPage = await tree.frameNodeAt!(first - 1);
+    assert.equal(firstOfPage?.item?.line, first - 1);
+    // Then the last CONTINUATION of the flood: frame 10,000 of stream 1, on the eleventh page.
+    let line = doc.lineCount - 1;
+    while (line > 0 && !/wrote CONTINUATION/.test(doc.lineAt(line).text)) line--;
+    const node = await tree.frameNodeAt!(line);
+    assert.equal(node?.kind, 'frame');
+    assert.equal(node?.item?.line, line);
+    const label = tree.getTreeItem(node!).label;
+    assert.match(String(typeof label === 'object' ? label?.label : label), /CONTINUATION/);
   });
 
   it(`Go quick fix "${GO_FIX_TITLE}" on main.go`, async function () {
