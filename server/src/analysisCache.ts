@@ -8,6 +8,7 @@ import { analyzeTextAsync } from './core/analyzeAsync.ts';
 import type { FrameRecord } from './core/model/trace.ts';
 import type { Finding } from './core/rules/types.ts';
 import { TreeIndex } from './core/views/tree.ts';
+import { lowerBoundBy } from './core/lowerBound.ts';
 
 export interface CachedAnalysis {
   uri: string;
@@ -134,15 +135,8 @@ function framesOnLine(entry: CachedAnalysis, line: number): number[] {
   }
   if (!entry.framesSorted) return (entry.framesByLine ??= indexFrames(entry.analysis)).get(line) ?? [];
   // The first frame on or after the line, then the run of frames on it.
-  let lo = 0;
-  let hi = frames.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (frames.lineOf(mid) < line) lo = mid + 1;
-    else hi = mid;
-  }
   const out: number[] = [];
-  for (let i = lo; i < frames.length && frames.lineOf(i) === line; i++) out.push(i);
+  for (let i = lowerBoundBy(frames.length, line, (k) => frames.lineOf(k)); i < frames.length && frames.lineOf(i) === line; i++) out.push(i);
   return out;
 }
 

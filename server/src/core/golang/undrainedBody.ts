@@ -38,6 +38,7 @@ import {
   walk,
 } from './goParser.ts';
 import { formatNumber } from '../numberText.ts';
+import { lowerBoundBy } from '../lowerBound.ts';
 
 /** A text edit; 0-based lines, `char` is a UTF-16 code unit column (LSP convention). */
 export interface GoTextEdit {
@@ -1326,16 +1327,7 @@ class VarAnalysis {
     if (!list) {
       // events are sorted by `order` = endIndex * 4 + rank (rank < 4): those ending inside n are one range
       const evs = this.events;
-      const firstAtLeast = (o: number): number => {
-        let lo = 0;
-        let hi = evs.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (evs[mid]!.order < o) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo;
-      };
+      const firstAtLeast = (o: number): number => lowerBoundBy(evs.length, o, (k) => evs[k]!.order);
       list = [];
       for (let i = firstAtLeast(n.startIndex * 4), end = firstAtLeast((n.endIndex + 1) * 4); i < end; i++) {
         const e = evs[i]!;

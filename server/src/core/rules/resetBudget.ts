@@ -11,6 +11,7 @@ import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { MeterContext, ProfileVerdict } from './budget.ts';
 import { TokenBucket, fromSide, limitOf, limitsOf, n } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
+import { lowerBound } from '../lowerBound.ts';
 
 /** Codes a server resets a stream with when a client frame broke the rules (MadeYouReset's lever). */
 const PROVOKED_CODES = new Set<number>([ErrorCode.PROTOCOL_ERROR, ErrorCode.FLOW_CONTROL_ERROR, ErrorCode.STREAM_CLOSED, ErrorCode.FRAME_SIZE_ERROR]);
@@ -21,17 +22,11 @@ export function isProvokedReset(m: MeterContext, f: FrameRecord): boolean {
   if (!fromSide(m.conn, f, 'server')) return false;
   const stream = m.conn.streams.get(f.streamId);
   if (!stream) return false;
-  // The frame just before the reset on that stream (binary search: the stream's frames are in order).
+  // The frame just before the reset on that stream (the stream's frames are in order).
   const list = stream.frames;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < f.index) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo === 0) return false;
-  const prev = m.trace.frames.row(list[lo - 1]!);
+  const at = lowerBound(list, f.index);
+  if (at === 0) return false;
+  const prev = m.trace.frames.row(list[at - 1]!);
   return fromSide(m.conn, prev, 'client');
 }
 

@@ -8,7 +8,7 @@ import type { Connection, FrameRecord, Stream, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import { errorCodeName, flagNames } from '../knowledge/rfc9113.ts';
 import type { Finding, Severity } from '../rules/types.ts';
-import { lowerBound } from '../lowerBound.ts';
+import { lowerBound, lowerBoundBy } from '../lowerBound.ts';
 import { formatNumber } from '../numberText.ts';
 
 export type Outcome = 'ok' | 'reset' | 'error' | 'open';
@@ -151,22 +151,14 @@ export class TreeIndex {
   frameAtLine(line: number): { connection: string; stream: number; index: number; position: number } | undefined {
     const trace = this.trace;
     if (!trace) return undefined;
-    // Frames are in line order: binary search.
-    let lo = 0;
-    let hi = trace.frames.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const l = trace.frames.row(mid).line;
-      if (l === line) {
-        const f = trace.frames.row(mid);
-        const conn = trace.connectionById.get(f.connection);
-        const list = (f.streamId === 0 ? conn?.ownFrames : conn?.streams.get(f.streamId)?.frames) ?? [];
-        return { connection: f.connection, stream: f.streamId, index: f.index, position: positionIn(list, f.index) };
-      }
-      if (l < line) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    // Frames are in line order: the first frame on the line, by binary search.
+    const frames = trace.frames;
+    const i = lowerBoundBy(frames.length, line, (k) => frames.lineOf(k));
+    if (i === frames.length || frames.lineOf(i) !== line) return undefined;
+    const f = frames.row(i);
+    const conn = trace.connectionById.get(f.connection);
+    const list = (f.streamId === 0 ? conn?.ownFrames : conn?.streams.get(f.streamId)?.frames) ?? [];
+    return { connection: f.connection, stream: f.streamId, index: f.index, position: positionIn(list, f.index) };
   }
 
   /** Streams whose id or path matches the query ("13", "/api/users"). */
