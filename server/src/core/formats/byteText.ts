@@ -74,7 +74,7 @@ export class ByteInterner<T = string> {
   private last: InternEntry<T> | undefined;
 
   get(b: Buffer, start: number, end: number): T {
-    if (this.viewed !== b) this.view = new DataView(b.buffer, b.byteOffset, (this.viewed = b).length);
+    if (this.viewed !== b) this.view = viewOf((this.viewed = b));
     const view = this.view;
     const len = end - start;
     const last = this.last;
@@ -98,7 +98,7 @@ export class ByteInterner<T = string> {
     if (this.entries < this.maxEntries && this.held + len <= this.maxBytes && (bucket === undefined || bucket.length < MAX_BUCKET)) {
       // A copy: the chunk this line came from is reused by the reader.
       const bytes: Uint8Array = Uint8Array.prototype.slice.call(b, start, end);
-      const entry: InternEntry<T> = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, len), value };
+      const entry: InternEntry<T> = { bytes, view: viewOf(bytes), value };
       if (bucket) bucket.push(entry);
       else this.table.set(h, [entry]);
       this.last = entry;
@@ -107,6 +107,11 @@ export class ByteInterner<T = string> {
     }
     return value;
   }
+}
+
+/** A DataView over exactly `b`'s bytes (b may be a slice of a larger buffer). */
+export function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.length);
 }
 
 /** Kept bytes with a DataView over them, to be compared four bytes at a time. */
@@ -129,31 +134,22 @@ export function sameBytes(view: DataView, b: Uint8Array, start: number, len: num
 }
 
 /** A literal to look for in lines, with its bytes viewed as words (see matchWords). */
-export interface BytePattern extends ViewedBytes {
-  /** The first four bytes as one little-endian word (0 when shorter). */
-  readonly head: number;
-}
-
-export function bytePattern(s: string): BytePattern {
+export function bytePattern(s: string): ViewedBytes {
   const bytes = ascii(s);
-  const view = new DataView(bytes.buffer);
-  return { bytes, view, head: bytes.length >= 4 ? view.getUint32(0, true) : 0 };
+  return { bytes, view: viewOf(bytes) };
 }
 
 /**
  * matchAt four bytes at a time (`view` over `b`): the hot path tests several literals per line, and a
  * mismatch nearly always shows in the first word.
  */
-export function matchWords(view: DataView, b: Uint8Array, i: number, end: number, p: BytePattern): boolean {
+export function matchWords(view: DataView, b: Uint8Array, i: number, end: number, p: ViewedBytes): boolean {
   const bytes = p.bytes;
   const n = bytes.length;
   if (i + n > end) return false;
+  const pv = p.view;
   let k = 0;
-  if (n >= 4) {
-    if (view.getUint32(i, true) !== p.head) return false;
-    const pv = p.view;
-    for (k = 4; k + 4 <= n; k += 4) if (view.getUint32(i + k, true) !== pv.getUint32(k, true)) return false;
-  }
+  for (; k + 4 <= n; k += 4) if (view.getUint32(i + k, true) !== pv.getUint32(k, true)) return false;
   for (; k < n; k++) if (b[i + k] !== bytes[k]) return false;
   return true;
 }

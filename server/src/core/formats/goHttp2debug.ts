@@ -11,7 +11,7 @@ import { FrameTable } from '../model/frameTable.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
 import { Queue } from '../queue.ts';
-import { ByteInterner, bytePattern, indexIn, latin1, matchAt, matchWords, readUint as readUintAt, sameBytes, uintEnd, type ViewedBytes } from './byteText.ts';
+import { ByteInterner, bytePattern, indexIn, latin1, matchAt, matchWords, readUint as readUintAt, sameBytes, uintEnd, viewOf, type ViewedBytes } from './byteText.ts';
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
@@ -341,7 +341,7 @@ export class GoByteFeeder {
     const UNKNOWN = -2;
     let tag = buf.indexOf(TAG_BYTES, 0);
     let offset = -1;
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    const view = viewOf(buf);
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
@@ -525,7 +525,6 @@ export function createGoHttp2debugParser(): LineParser {
   const echoes = new FrameTable();
   const connections = new Map<string, ConnectionInfo>();
   const notes: string[] = [];
-  /** Framer pointer → its frame last read, to attach decoded hpack fields and learn roles from echoes. */
   /** Rows in `frames` (-1: none): the frame read last, and the one whose field block hpack lines fill. */
   let lastRead = -1;
   let lastReadSummary = '';
@@ -739,7 +738,7 @@ export function createGoHttp2debugParser(): LineParser {
     const field = parseHeaderField(latin1(b, q, e), 0, fields);
     if (!field) return undefined;
     const bytes = Uint8Array.prototype.slice.call(b, m, e);
-    return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), kind, field, next: undefined, next2: undefined, from: undefined, to: undefined };
+    return { bytes, view: viewOf(bytes), kind, field, next: undefined, next2: undefined, from: undefined, to: undefined };
   }, 65_536, 16 << 20);
   let lastHeaderLine: HeaderLine | undefined;
   /** `list` + the line's field, as lists.add makes it; a shared result is remembered on the line. */
@@ -754,7 +753,7 @@ export function createGoHttp2debugParser(): LineParser {
 
   const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
     if (!asciiLine) return slow(b, s, e, lineNo);
-    if (viewed !== b) bView = new DataView(b.buffer, b.byteOffset, (viewed = b).length);
+    if (viewed !== b) bView = viewOf((viewed = b));
     if (tag - s >= 5 && matchWords(bView, b, tag - 5, e, P_MSG)) return slow(b, s, e, lineNo);
     const m = tag + TAG.length;
     const c0 = b[m];

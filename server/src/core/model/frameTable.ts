@@ -115,7 +115,7 @@ export class FrameTable implements Iterable<FrameRecord> {
     return i;
   }
 
-  /** Appends a copy of a frame object; gives its row. */
+  /** Appends a copy of a format's frame object (the trace's fields, states and violation, are not copied); gives its row. */
   push(ev: FrameEvent): number {
     const i = this.add(ev.connection, ev.direction, ev.type, ev.typeName, ev.flags, ev.streamId, ev.length, ev.line, ev.startChar, ev.endChar, ev.time);
     if (ev.headers !== undefined) this.setHeaders(i, ev.headers);
@@ -127,9 +127,6 @@ export class FrameTable implements Iterable<FrameRecord> {
     if (ev.settings !== undefined) this.extras(i).settings = ev.settings;
     if (ev.increment !== undefined) this.extras(i).increment = ev.increment;
     if (ev.pingPayload !== undefined) this.extras(i).pingPayload = ev.pingPayload;
-    const r = ev as Partial<FrameRecord>;
-    if (r.stateBefore !== undefined || r.stateAfter !== undefined) this.setStates(i, r.stateBefore, r.stateAfter);
-    if (r.violation !== undefined) this.extras(i).violation = r.violation;
     return i;
   }
 
@@ -147,7 +144,7 @@ export class FrameTable implements Iterable<FrameRecord> {
     for (let i = 0; i < this.length; i++) yield new FrameView(this, i);
   }
 
-  // Array conveniences for features and tests; the analysis reads columns or `get`.
+  // Array conveniences (tests use them); the analysis reads columns, `row` or `get`.
   map<T>(fn: (f: FrameRecord, i: number) => T): T[] {
     const out = new Array<T>(this.length);
     for (let i = 0; i < this.length; i++) out[i] = fn(new FrameView(this, i), i);
@@ -173,12 +170,6 @@ export class FrameTable implements Iterable<FrameRecord> {
   }
   every(fn: (f: FrameRecord, i: number) => unknown): boolean {
     return this.find((f, i) => !fn(f, i)) === undefined;
-  }
-  /** Rows [start, end) as frame objects. */
-  slice(start = 0, end = this.length): FrameRecord[] {
-    const out: FrameRecord[] = [];
-    for (let i = Math.max(0, start); i < Math.min(end, this.length); i++) out.push(new FrameView(this, i));
-    return out;
   }
 
   // ---- Columns, by row (no bounds check: rows come from the trace).

@@ -3,10 +3,10 @@
  * RFC 9113 §5.1 state machine. Built in one pass over the frames.
  */
 import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog, Role } from './frame.ts';
-import { Flag, FrameType } from './frame.ts';
+import { FrameType, endsStream } from './frame.ts';
 import type { FrameLike, StreamStatus } from './streamState.ts';
 import { isStreamFrame, streamStatus, transition } from './streamState.ts';
-import { FrameTable, type FrameRecord } from './frameTable.ts';
+import type { FrameRecord, FrameTable } from './frameTable.ts';
 import { StreamIdMap } from './streamIds.ts';
 import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
 
@@ -91,14 +91,12 @@ export function headerValue(headers: HeaderField[] | undefined, name: string): s
   return undefined;
 }
 
-function inferRole(frames: FrameTable, rows: readonly number[]): Role {
-  // The side that sends HEADERS on an odd stream first is the client.
-  for (const i of rows) {
-    const type = frames.typeOf(i);
-    const sent = !frames.isReceived(i);
-    if (type === FrameType.HEADERS && frames.streamIdOf(i) % 2 === 1) return sent ? 'client' : 'server';
-    if (type === FrameType.PUSH_PROMISE) return sent ? 'server' : 'client';
-  }
+/** What row i tells of the logging side's role ('unknown': nothing): the side that sends HEADERS on an odd stream first is the client. */
+function inferRole(frames: FrameTable, i: number): Role {
+  const type = frames.typeOf(i);
+  const sent = !frames.isReceived(i);
+  if (type === FrameType.HEADERS && frames.streamIdOf(i) % 2 === 1) return sent ? 'client' : 'server';
+  if (type === FrameType.PUSH_PROMISE) return sent ? 'server' : 'client';
   return 'unknown';
 }
 
@@ -163,8 +161,8 @@ export function buildTrace(parsed: ParsedLog): Trace {
 
 /** buildTrace, pausing every STEP_FRAMES frames of each pass (see steps.ts). */
 export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
-  // A table the format filled becomes the trace's as it is: copying 10^6 frames is what a big log cannot afford.
-  const frames = parsed.frames instanceof FrameTable ? parsed.frames : FrameTable.from(parsed.frames);
+  // The format's table becomes the trace's as it is: copying 10^6 frames is what a big log cannot afford.
+  const frames = parsed.frames;
   const n = frames.length;
   const connections: Connection[] = [];
   const connectionById = new Map<string, Connection>();
@@ -172,8 +170,8 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   // interleave, and an array read per frame is what a map lookup per frame would cost ten times over.
   const byCode = new Array<Connection | undefined>(frames.connectionCount);
   // Connections in order of first appearance. A role the format did not give is inferred from the
-  // connection's frames: only those connections' frames are gathered for that.
-  const unknownRole = new Array<number[] | undefined>(frames.connectionCount);
+  // connection's frames as they pass (inferRole), until one tells.
+  const inferring = new Uint8Array(frames.connectionCount);
   // Frames per connection, counted first, so that each connection's frame list is allocated once at
   // its size (see ConnBuild.pages for why growing large arrays costs).
   const counts = new Float64Array(frames.connectionCount);
@@ -199,15 +197,20 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
         maxServerStream: 0,
       };
       if (info.peer) conn.peer = info.peer;
-      if (conn.role === 'unknown') unknownRole[code] = [];
+      if (conn.role === 'unknown') inferring[code] = 1;
       connections.push(conn);
       connectionById.set(id, conn);
       byCode[code] = conn;
     }
-    unknownRole[code]?.push(index);
+    if (inferring[code] === 1) {
+      const role = inferRole(frames, index);
+      if (role !== 'unknown') {
+        byCode[code]!.role = role;
+        inferring[code] = 0;
+      }
+    }
   }
   for (let code = 0; code < byCode.length; code++) if (byCode[code] !== undefined) byCode[code]!.frames = new Array<number>(counts[code]!);
-  for (let code = 0; code < unknownRole.length; code++) if (unknownRole[code] !== undefined) byCode[code]!.role = inferRole(frames, unknownRole[code]!);
 
   /** What is being built per connection (ConnBuild), by connection code. */
   const building = new Array<ConnBuild | undefined>(byCode.length);
@@ -308,7 +311,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       if (received) stream.dataBytesReceived += frames.lengthOf(index);
       else stream.dataBytesSent += frames.lengthOf(index);
     }
-    if ((type === FrameType.DATA || type === FrameType.HEADERS) && (flags & Flag.END_STREAM) !== 0) {
+    if (endsStream(seen)) {
       if (received) stream.endStreamReceived ??= index;
       else stream.endStreamSent ??= index;
     }
