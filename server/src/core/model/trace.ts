@@ -15,6 +15,8 @@ export type { FrameRecord };
 export interface Stream {
   id: number;
   connection: string;
+  /** Position in the connection's `streamList`. */
+  readonly ordinal: number;
   /** Indices of this stream's frames in `trace.frames`, in log order. */
   frames: number[];
   status: StreamStatus;
@@ -51,11 +53,19 @@ export interface Connection {
   /** Highest stream id seen per initiator, for implicit closing (§5.1.1). */
   maxClientStream: number;
   maxServerStream: number;
+  /**
+   * The streams in order of first appearance (as `streams` iterates them): a stream's position here is
+   * its ordinal, which `Trace.streamOrdinals` gives per frame. Per-stream state of the rules is kept in
+   * arrays by ordinal instead of maps by id (a map lookup per frame and meter is what a big log pays for).
+   */
+  streamList: Stream[];
 }
 
 export interface Trace {
   format: string;
   frames: FrameTable;
+  /** By frame: the ordinal of its stream in its connection's `streamList`, or -1 (stream 0, not a stream frame). */
+  streamOrdinals: Int32Array;
   connections: Connection[];
   connectionById: Map<string, Connection>;
   lineCount: number;
@@ -77,7 +87,7 @@ class StreamSlot implements Stream {
   resetFrame: number | undefined = undefined;
   dataBytesSent = 0;
   dataBytesReceived = 0;
-  constructor(public id: number, public connection: string, public status: StreamStatus) {}
+  constructor(public id: number, public connection: string, public status: StreamStatus, readonly ordinal: number) {}
   get initiator(): 'client' | 'server' { return this.id % 2 === 1 ? 'client' : 'server'; }
   get method(): string | undefined { return headerValue(this.requestHeaders, ':method'); }
   get path(): string | undefined { return headerValue(this.requestHeaders, ':path'); }
@@ -195,6 +205,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
         joinedMidway: !(type === FrameType.SETTINGS && (frames.flagsOf(index) & 1) === 0),
         maxClientStream: 0,
         maxServerStream: 0,
+        streamList: [],
       };
       if (info.peer) conn.peer = info.peer;
       if (conn.role === 'unknown') inferring[code] = 1;
@@ -221,6 +232,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   let work = 0;
   /** What the state machine reads of a frame: one object, refilled per frame. */
   const seen: FrameLike = { type: 0, direction: 'sent', flags: 0 };
+  const streamOrdinals = new Int32Array(n).fill(-1);
   for (let index = 0; index < n; index++) {
     if (++work === STEP_FRAMES) {
       work = 0;
@@ -248,8 +260,9 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
     if (type === FrameType.CONTINUATION) {
       if (openBlock === streamId) {
         if (flags & 0x4) blocks[dir] = -1;
-        const stream = conn.streams.get(streamId);
+        const stream = lookupStream(connState, conn, streamId);
         if (stream) {
+          streamOrdinals[index] = stream.ordinal;
           stream.frames.push(index);
           frames.setStates(index, stream.status.state, stream.status.state);
         }
@@ -273,7 +286,8 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       if (streamId <= maxSeen) state = streamStatus('closed', 'implicit'); // §5.1.1: lower idle ids are closed
       else if (conn.joinedMidway && type !== FrameType.HEADERS) state = streamStatus('unknown');
       else state = streamStatus('idle');
-      stream = new StreamSlot(streamId, conn.id, state);
+      stream = new StreamSlot(streamId, conn.id, state, conn.streamList.length);
+      conn.streamList.push(stream);
       conn.streams.set(streamId, stream);
       placeStream(connState, conn, stream);
       if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) {
@@ -282,6 +296,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       }
     }
     stream.frames.push(index);
+    streamOrdinals[index] = stream.ordinal;
     const before = stream.status.state;
     seen.type = type;
     seen.direction = received ? 'received' : 'sent';
@@ -317,7 +332,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
     }
     if (type === FrameType.RST_STREAM) stream.resetFrame ??= index;
   }
-  return { format: parsed.format, frames, connections, connectionById, lineCount: parsed.lineCount, notes: parsed.notes };
+  return { format: parsed.format, frames, streamOrdinals, connections, connectionById, lineCount: parsed.lineCount, notes: parsed.notes };
 }
 
 /** Is this frame sent by the client of its connection? */

@@ -69,6 +69,12 @@ export interface Measurement {
 /** Feeds on the frames of one connection, in order. */
 export interface Meter {
   frame(f: FrameRecord): void;
+  /**
+   * The frame types `frame` reads (a mask of `1 << type`, see frameTypes); the connection's load does
+   * not pass it frames of other types. Undefined: every frame. A meter that declares types does
+   * nothing for other frames (fed every frame, it gives the same results).
+   */
+  readonly types?: number;
   /** The measurement so far: cheap (bounded by profiles and samples), undefined when nothing counted. */
   measure(): Measurement | undefined;
 }
@@ -83,6 +89,24 @@ export interface MeterContext {
 }
 
 export const fromSide = (conn: Connection, f: FrameRecord, side: Side): boolean => isFromClient(conn, f) === (side === 'client');
+
+/** Are the frames `side` sends the ones the logger received? (The logger is the server, or else taken as the client.) */
+export const receivedFrom = (conn: Connection, side: Side): boolean => (side === 'client') === (conn.role === 'server');
+
+/**
+ * The last frame of `conn` the logger received (`received`), or sent, before position `end` of
+ * `conn.frames` (a trace index), or -1. It walks back over the frames of the other direction: meters
+ * and scans that read only some frame types ask this instead of watching every frame go by, at most
+ * once per frame they read, over stretches that do not overlap.
+ */
+export function lastFrameIn(trace: Trace, conn: Connection, received: boolean, end = conn.frames.length): number {
+  const list = conn.frames;
+  for (let k = end - 1; k >= 0; k--) if (trace.frames.isReceived(list[k]!) === received) return list[k]!;
+  return -1;
+}
+
+/** The last frame of `conn` that `side` sent before position `end` of `conn.frames`, or -1 (see lastFrameIn). */
+export const lastFrameFrom = (trace: Trace, conn: Connection, side: Side, end = conn.frames.length): number => lastFrameIn(trace, conn, receivedFrom(conn, side), end);
 
 /** A profile's limit, with the per-rule override from the settings applied. */
 export function limitOf(ctx: RuleContext, rule: string, profile: PeerProfile, key: LimitKey): Limit | undefined {

@@ -22,7 +22,8 @@ import type { RuleContext } from './types.ts';
 import { WindowUpdateMeter } from './windowUpdateDribble.ts';
 import type { FlowViolation } from './flowWindows.ts';
 import { FlowWindows } from './flowWindows.ts';
-import { StreamIdSet } from '../model/streamIds.ts';
+import { StreamSet } from './streamSlots.ts';
+import { FrameDispatch, frameTypes } from './frameDispatch.ts';
 
 export type { CauseKind } from './budget.ts';
 
@@ -82,21 +83,25 @@ export function explainOddCode(code: number | undefined): Verdict | undefined {
 
 /** Concurrency against the MAX_CONCURRENT_STREAMS that real servers advertise by default. */
 export class StreamsMeter implements Meter {
-  private readonly open = new StreamIdSet();
+  private readonly open: StreamSet;
   private max = 0;
   private opened = 0;
   private readonly recent: FrameRecord[] = [];
-  constructor(private readonly m: MeterContext, private readonly side: Side) {}
+  /** HEADERS open streams; a stream closes on DATA, HEADERS or RST_STREAM. */
+  readonly types = frameTypes(FrameType.HEADERS, FrameType.DATA, FrameType.RST_STREAM);
+  constructor(private readonly m: MeterContext, private readonly side: Side) {
+    this.open = new StreamSet(m.trace, m.conn);
+  }
   frame(f: FrameRecord): void {
     if (f.streamId === 0) return;
     if (f.type === FrameType.HEADERS && f.stateBefore === 'idle' && fromSide(this.m.conn, f, this.side)) {
-      this.open.add(f.streamId);
+      this.open.add(f);
       this.opened++;
       this.max = Math.max(this.max, this.open.size);
       this.recent.push(f);
       if (this.recent.length > 25) this.recent.shift();
     }
-    if (f.stateAfter === 'closed') this.open.delete(f.streamId);
+    if (f.stateAfter === 'closed') this.open.delete(f);
   }
   measure(): Measurement | undefined {
     if (this.max === 0) return undefined;
@@ -137,13 +142,16 @@ export class ConnectionLoad {
   readonly reset: ResetMeter;
   readonly windowUpdates: WindowUpdateMeter;
   private readonly meters: Array<{ side: Side; meter: Meter }> = [];
-  /** The meters' frame methods, bound once: a call through a function value, not a megamorphic `.frame` lookup per frame and meter. */
-  private readonly feeds: Array<(f: FrameRecord) => void>;
+  /**
+   * The windows' and meters' frame methods by frame type, bound once: a call through a function value,
+   * not a megamorphic `.frame` lookup per frame and meter.
+   */
+  private readonly feeds = new FrameDispatch();
 
   constructor(trace: Trace, conn: Connection, ctx: RuleContext) {
     // Each meter reads the threshold overrides of the rule that reports it.
     const m = (rule: string): MeterContext => ({ trace, conn, ctx, rule });
-    this.flow = new FlowWindows(conn);
+    this.flow = new FlowWindows(trace, conn);
     const both = <T extends Meter>(make: (side: Side) => T): Record<Side, T> => {
       const r = { client: make('client'), server: make('server') };
       this.meters.push({ side: 'client', meter: r.client }, { side: 'server', meter: r.server });
@@ -158,13 +166,16 @@ export class ConnectionLoad {
     this.reset = new ResetMeter(m('reset-flood'));
     this.windowUpdates = new WindowUpdateMeter(m('window-update-dribble'), this.flow);
     this.meters.push({ side: 'client', meter: this.rapid }, { side: 'client', meter: this.reset }, { side: 'client', meter: this.windowUpdates });
-    this.feeds = this.meters.map(({ meter }) => meter.frame.bind(meter));
+    // The windows first: the window-update meter reads them.
+    this.feeds.add((f) => {
+      const v = this.flow.frame(f);
+      if (v && this.onFlowViolation) this.onFlowViolation(v);
+    }, FlowWindows.TYPES);
+    for (const { meter } of this.meters) this.feeds.add(meter.frame.bind(meter), meter.types);
   }
 
   frame(f: FrameRecord): void {
-    const v = this.flow.frame(f);
-    if (v && this.onFlowViolation) this.onFlowViolation(v);
-    const feeds = this.feeds;
+    const feeds = this.feeds.visitorsOf(f.type);
     for (let k = 0; k < feeds.length; k++) feeds[k]!(f);
   }
 

@@ -15,7 +15,8 @@ import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
 import { Queue } from '../queue.ts';
 import { at } from './util.ts';
-import { StreamIdSet } from '../model/streamIds.ts';
+import { StreamSet } from './streamSlots.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const CONCURRENT_STREAMS_EXCEEDED = 'concurrent-streams-exceeded';
 const MAX_EXPLAINED_PER_CONNECTION = 10;
@@ -25,7 +26,7 @@ type Who = 'logger' | 'peer';
 /** One endpoint's streams and the limit its peer set for them. */
 interface Opener {
   /** Streams this endpoint opened that are open or half-closed (RFC 9113 §5.1.2 counts both). */
-  active: Set<number>;
+  active: StreamSet;
   limit?: number;
   limitFrame?: FrameRecord;
 }
@@ -41,12 +42,14 @@ export const concurrentStreamsExceededRule: Rule = {
   scan({ trace, conn }: ScanContext): ConnectionScan | undefined {
     if (conn.joinedMidway) return undefined;
     const findings: Finding[] = [];
-    const openers: Record<Who, Opener> = { logger: { active: new StreamIdSet() }, peer: { active: new StreamIdSet() } };
+    const openers: Record<Who, Opener> = { logger: { active: new StreamSet(trace, conn) }, peer: { active: new StreamSet(trace, conn) } };
     /** MAX_CONCURRENT_STREAMS of each SETTINGS the logger sent, waiting for the peer's ACK. */
     const pending = new Queue<{ value: number | undefined; frame: FrameRecord }>();
     let more = 0;
     let firstMore: FrameRecord | undefined;
     return {
+      // SETTINGS carry the limit; HEADERS open a stream; DATA, HEADERS and RST_STREAM close one.
+      types: frameTypes(FrameType.SETTINGS, FrameType.HEADERS, FrameType.DATA, FrameType.RST_STREAM),
       frame(f: FrameRecord): void {
         const who: Who = f.direction === 'sent' ? 'logger' : 'peer';
         if (f.type === FrameType.SETTINGS) {
@@ -66,7 +69,7 @@ export const concurrentStreamsExceededRule: Rule = {
         // A stream is opened by the HEADERS that takes it out of idle; the opener is whoever sent it.
         if (f.type === FrameType.HEADERS && f.stateBefore === 'idle') {
           const o = openers[who];
-          o.active.add(f.streamId);
+          o.active.add(f);
           if (o.limit !== undefined && o.active.size > o.limit) {
             if (findings.length < MAX_EXPLAINED_PER_CONNECTION) findings.push(finding(trace, conn, f, o, who));
             else {
@@ -76,8 +79,8 @@ export const concurrentStreamsExceededRule: Rule = {
           }
         }
         if (f.stateAfter === 'closed') {
-          openers.logger.active.delete(f.streamId);
-          openers.peer.active.delete(f.streamId);
+          openers.logger.active.delete(f);
+          openers.peer.active.delete(f);
         }
       },
       end(): Finding[] {
@@ -98,7 +101,7 @@ function finding(trace: Trace, conn: Connection, f: FrameRecord, o: Opener, who:
   const peer = opener === 'client' ? 'server' : 'client';
   const related = o.limitFrame ? [at(o.limitFrame, `the ${peer}'s SETTINGS_MAX_CONCURRENT_STREAMS = ${n(o.limit!)}${who === 'peer' ? ' (acknowledged by the client)' : ''}`)] : [];
   // The oldest stream still open: the one the opener could have waited for.
-  const oldest = [...o.active].sort((a, b) => a - b)[0];
+  const oldest = o.active.ids().sort((a, b) => a - b)[0];
   const oldestOpen = oldest !== undefined ? conn.streams.get(oldest)?.openFrame : undefined;
   if (oldestOpen !== undefined && oldest !== f.streamId) related.push(at(trace.frames.row(oldestOpen), `stream ${oldest}, still open`));
   return {

@@ -9,6 +9,7 @@ import { Sample, during, floodFinding, fromSide, limitsOf, n, notesFor, ordinal,
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const CONTINUATION_FLOOD = 'continuation-flood';
 
@@ -21,6 +22,7 @@ interface BlockLimit { profile: PeerProfile; allowed: number; action: string | u
 const HUFFMAN_MAX_EXPANSION = 8 / 5;
 
 export class ContinuationMeter implements Meter {
+  readonly types = frameTypes(FrameType.HEADERS, FrameType.PUSH_PROMISE, FrameType.CONTINUATION);
   readonly continuations = new Sample(25);
   private readonly frameLimits: BlockLimit[] = [];
   private readonly byteLimits: BlockLimit[] = [];

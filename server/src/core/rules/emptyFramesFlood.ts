@@ -11,6 +11,7 @@ import type { PeerProfile } from './profiles.ts';
 import { BucketBudget, CountBudget } from './resetBudget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const EMPTY_FRAMES_FLOOD = 'empty-frames-flood';
 
@@ -24,6 +25,7 @@ export function isEmptyFrame(f: FrameRecord): boolean {
 interface ConsecutiveState { profile: PeerProfile; allowed: number; action: string | undefined; run: number; max: number; cutAt?: FrameRecord }
 
 export class EmptyFramesMeter implements Meter {
+  readonly types = frameTypes(FrameType.DATA, FrameType.HEADERS, FrameType.CONTINUATION);
   readonly empty = new Sample(20);
   private readonly consecutive: ConsecutiveState[] = [];
   private readonly emptyData: CountBudget;

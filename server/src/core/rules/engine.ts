@@ -8,6 +8,7 @@ import type { Trace } from '../model/trace.ts';
 import { ConnectionLoad } from './calmCauses.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext } from './types.ts';
 import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
+import { FrameDispatch } from './frameDispatch.ts';
 
 export function runScans(trace: Trace, ctx: RuleContext, rules: readonly Rule[]): Map<string, Finding[]> {
   return runSteps(scanSteps(trace, ctx, rules));
@@ -28,13 +29,15 @@ export function* scanSteps(trace: Trace, ctx: RuleContext, rules: readonly Rule[
       if (scan) scans.push({ rule, scan });
     }
     // Bound once: a call through a function value, not a megamorphic `.frame` lookup per frame and rule.
-    const visitors = scans.filter((s) => s.scan.frame).map((s) => s.scan.frame!.bind(s.scan));
+    const visitors = new FrameDispatch();
+    for (const { scan } of scans) if (scan.frame) visitors.add(scan.frame.bind(scan), scan.types);
     const list = conn.frames;
     // A connection's setup counts as work too: a capture can have 10^5 connections of a frame or two.
     work += 64;
     for (let k = 0; k < list.length; k++) {
       const f = frames.row(list[k]!);
-      for (let v = 0; v < visitors.length; v++) visitors[v]!(f);
+      const visit = visitors.visitorsOf(f.type);
+      for (let v = 0; v < visit.length; v++) visit[v]!(f);
       load.frame(f);
       if (++work >= STEP_FRAMES) {
         work = 0;

@@ -16,6 +16,7 @@ import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
 import { formatNumber } from '../numberText.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const ENHANCE_YOUR_CALM = 'enhance-your-calm';
 const MAX_RELATED = 25;
@@ -42,6 +43,7 @@ export const enhanceYourCalmRule: Rule = {
     const repeats: FrameRecord[] = [];
     let lastCauses: CalmCause[] | undefined;
     return {
+      types: frameTypes(FrameType.GOAWAY, FrameType.RST_STREAM),
       frame(f: FrameRecord): void {
         if (!isCalmVerdict(f)) return;
         const offender = isFromClient(conn, f) ? 'server' : 'client';

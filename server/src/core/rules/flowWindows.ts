@@ -12,8 +12,9 @@
  */
 import { FrameType } from '../model/frame.ts';
 import type { Direction } from '../model/frame.ts';
-import type { Connection, FrameRecord } from '../model/trace.ts';
-import { StreamIdMap } from '../model/streamIds.ts';
+import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
+import { StreamNumbers } from './streamSlots.ts';
+import { frameTypes } from './frameDispatch.ts';
 import { Queue } from '../queue.ts';
 
 export const MAX_WINDOW = 2 ** 31 - 1;
@@ -34,7 +35,7 @@ export interface FlowViolation {
 interface DirState {
   conn: number;
   /** Stored stream windows; the real window is stored + offset. */
-  streams: Map<number, number>;
+  streams: StreamNumbers;
   offset: number;
   initial: number;
 }
@@ -42,23 +43,29 @@ interface DirState {
 const opposite = (d: Direction): Direction => (d === 'sent' ? 'received' : 'sent');
 
 export class FlowWindows {
-  private readonly dirs: Record<Direction, DirState> = {
-    sent: { conn: DEFAULT_WINDOW, streams: new StreamIdMap(), offset: 0, initial: DEFAULT_WINDOW },
-    received: { conn: DEFAULT_WINDOW, streams: new StreamIdMap(), offset: 0, initial: DEFAULT_WINDOW },
-  };
+  /**
+   * The frame types that change a window: DATA, WINDOW_UPDATE, SETTINGS, and those that close a stream
+   * (DATA, HEADERS, RST_STREAM; no other frame moves a stream into closed, see streamState.ts).
+   */
+  static readonly TYPES = frameTypes(FrameType.DATA, FrameType.WINDOW_UPDATE, FrameType.SETTINGS, FrameType.HEADERS, FrameType.RST_STREAM);
+  private readonly dirs: Record<Direction, DirState>;
   /** INITIAL_WINDOW_SIZE of each SETTINGS the logger sent and the peer has not acknowledged yet (undefined: not in it). */
   private readonly unacked = new Queue<number | undefined>();
   /** Windows are only known when the log has the connection from its start. */
   readonly tracking: boolean;
 
-  constructor(conn: Connection) {
+  constructor(trace: Trace, conn: Connection) {
     this.tracking = !conn.joinedMidway;
+    this.dirs = {
+      sent: { conn: DEFAULT_WINDOW, streams: new StreamNumbers(trace, conn), offset: 0, initial: DEFAULT_WINDOW },
+      received: { conn: DEFAULT_WINDOW, streams: new StreamNumbers(trace, conn), offset: 0, initial: DEFAULT_WINDOW },
+    };
   }
 
-  /** The current window of DATA in direction `d` on a stream (undefined when not tracked). */
-  streamWindow(d: Direction, id: number): number | undefined {
+  /** The current window of DATA in direction `d` on the stream of frame `f` (undefined when not tracked). */
+  streamWindow(d: Direction, f: FrameRecord): number | undefined {
     const s = this.dirs[d];
-    const stored = s.streams.get(id);
+    const stored = s.streams.get(f);
     return stored === undefined ? undefined : stored + s.offset;
   }
   connWindow(d: Direction): number {
@@ -77,11 +84,11 @@ export class FlowWindows {
         s.conn -= f.length;
         const live = f.stateBefore !== 'closed' && f.stateBefore !== 'unknown' && f.stateBefore !== undefined;
         if (live) {
-          let stored = s.streams.get(f.streamId);
+          let stored = s.streams.get(f);
           if (stored === undefined) stored = s.initial - s.offset;
           const window = stored + s.offset;
           if (f.length > window) (out ??= []).push({ kind: 'data-beyond-stream-window', frame: f, dataDirection: f.direction, window, scope: 'stream' });
-          s.streams.set(f.streamId, stored - f.length);
+          s.streams.set(f, stored - f.length);
         }
         break;
       }
@@ -91,7 +98,7 @@ export class FlowWindows {
         const d = opposite(f.direction);
         const scope = f.streamId === 0 ? 'connection' : 'stream';
         if (incr === 0) {
-          (out ??= []).push({ kind: 'window-update-zero', frame: f, dataDirection: d, window: f.streamId === 0 ? this.dirs[d].conn : (this.streamWindow(d, f.streamId) ?? 0), scope });
+          (out ??= []).push({ kind: 'window-update-zero', frame: f, dataDirection: d, window: f.streamId === 0 ? this.dirs[d].conn : (this.streamWindow(d, f) ?? 0), scope });
           break;
         }
         if (!this.tracking) break;
@@ -100,10 +107,10 @@ export class FlowWindows {
           s.conn += incr;
           if (s.conn > MAX_WINDOW) (out ??= []).push({ kind: 'window-above-max', frame: f, dataDirection: d, window: s.conn, scope });
         } else if (f.stateBefore !== 'closed' && f.stateBefore !== 'unknown' && f.stateBefore !== 'idle') {
-          let stored = s.streams.get(f.streamId);
+          let stored = s.streams.get(f);
           if (stored === undefined) stored = s.initial - s.offset;
           stored += incr;
-          s.streams.set(f.streamId, stored);
+          s.streams.set(f, stored);
           if (stored + s.offset > MAX_WINDOW) (out ??= []).push({ kind: 'window-above-max', frame: f, dataDirection: d, window: stored + s.offset, scope });
         }
         break;
@@ -136,8 +143,8 @@ export class FlowWindows {
       }
     }
     if (f.stateAfter === 'closed' && f.streamId !== 0) {
-      this.dirs.sent.streams.delete(f.streamId);
-      this.dirs.received.streams.delete(f.streamId);
+      this.dirs.sent.streams.delete(f);
+      this.dirs.received.streams.delete(f);
     }
     return out;
   }

@@ -10,6 +10,7 @@ import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
 import { formatNumber } from '../numberText.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const GOAWAY = 'goaway';
 const MAX_RELATED = 20;
@@ -51,6 +52,7 @@ export const goawayRule: Rule = {
     const loadAt = new Map<number, string | undefined>();
     let seen = 0;
     return {
+      types: frameTypes(FrameType.GOAWAY),
       frame(g: FrameRecord): void {
         if (g.type !== FrameType.GOAWAY || isVerdictCode(g.errorCode) || seen >= MAX_EXPLAINED_PER_CONNECTION) return;
         seen++;

@@ -8,11 +8,13 @@ import { FrameType, endsStream } from '../model/frame.ts';
 import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-import { Sample, SlidingCount, during, fromSide, limitOf, limitsOf, n, notesFor, scoreOf } from './budget.ts';
+import { Sample, SlidingCount, during, fromSide, lastFrameFrom, limitOf, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import type { RuleContext } from './types.ts';
 import { formatSeconds } from './util.ts';
-import { StreamIdSet } from '../model/streamIds.ts';
+import { StreamSet } from './streamSlots.ts';
+import { frameTypes } from './frameDispatch.ts';
+import { lowerBound } from '../lowerBound.ts';
 
 export type { ProfileVerdict } from './budget.ts';
 
@@ -148,19 +150,25 @@ export class PingMeter implements Meter {
   private readonly peak = new SlidingCount(1000);
   private readonly pairs: Array<{ rst: FrameRecord; ping: FrameRecord }> = [];
   private pairCount = 0;
-  private prevFromPinger: FrameRecord | undefined;
+  /**
+   * PING and SETTINGS (the ACK queue); with strikes also HEADERS, DATA and RST_STREAM, which open and
+   * close streams (grpc-go's active streams) and tell that the server wrote.
+   */
+  readonly types: number;
   /** grpc-go: client streams active from the server's view, and whether the server wrote HEADERS/DATA since the last ping. */
-  private readonly active = new StreamIdSet();
+  private readonly active: StreamSet;
   private serverWrote = false;
 
   constructor(private readonly m: MeterContext, readonly pinger: Side) {
     this.acks = new AckBudget(m, pinger);
+    this.active = new StreamSet(m.trace, m.conn);
     // Strikes are a server policy on the client's PINGs (grpc-go keepalive enforcement).
     for (const { profile: p, limit: s } of pinger === 'client' ? limitsOf(m.ctx, m.rule, 'maxPingStrikes') : []) {
       const min = limitOf(m.ctx, m.rule, p, 'pingMinIntervalMs');
       const idle = limitOf(m.ctx, m.rule, p, 'pingIdleMinIntervalMs');
       if (min && idle) this.strikes.push({ profile: p, allowed: s.value, minMs: min.value, idleMs: idle.value, action: s.action, strikes: 0, max: 0, counted: [], untimed: false });
     }
+    this.types = frameTypes(FrameType.PING, FrameType.SETTINGS) | (this.strikes.length ? frameTypes(FrameType.HEADERS, FrameType.DATA, FrameType.RST_STREAM) : 0);
   }
 
   frame(f: FrameRecord): void {
@@ -168,23 +176,25 @@ export class PingMeter implements Meter {
     const mine = fromSide(conn, f, this.pinger);
     if (this.strikes.length && f.streamId !== 0) {
       const fromClient = isFromClient(conn, f);
-      if (f.type === FrameType.HEADERS && fromClient && f.stateBefore === 'idle') this.active.add(f.streamId);
-      if (f.stateAfter === 'closed' || f.type === FrameType.RST_STREAM) this.active.delete(f.streamId);
+      if (f.type === FrameType.HEADERS && fromClient && f.stateBefore === 'idle') this.active.add(f);
+      if (f.stateAfter === 'closed' || f.type === FrameType.RST_STREAM) this.active.delete(f);
       if (!fromClient && (f.type === FrameType.HEADERS || f.type === FrameType.DATA)) this.serverWrote = true;
-      if (endsStream(f) && f.stateAfter === 'closed') this.active.delete(f.streamId);
+      if (endsStream(f) && f.stateAfter === 'closed') this.active.delete(f);
     }
     this.acks.frame(f);
     if (!mine) return;
     if (f.type === FrameType.PING && (f.flags & 1) === 0) {
       this.pings.push(f);
       this.peak.push(f);
-      if (this.prevFromPinger?.type === FrameType.RST_STREAM) {
+      // The pinger's frame before this PING, of any type: Go ≥ 1.24 writes a PING right after a RST_STREAM.
+      const trace = this.m.trace;
+      const prev = lastFrameFrom(trace, conn, this.pinger, lowerBound(conn.frames, f.index));
+      if (prev >= 0 && trace.frames.typeOf(prev) === FrameType.RST_STREAM) {
         this.pairCount++;
-        if (this.pairs.length < 20) this.pairs.push({ rst: this.prevFromPinger, ping: f });
+        if (this.pairs.length < 20) this.pairs.push({ rst: trace.frames.row(prev), ping: f });
       }
       this.strike(f);
     }
-    this.prevFromPinger = f;
   }
 
   /**

@@ -12,7 +12,8 @@ import type { PeerProfile } from './profiles.ts';
 import { BucketBudget, CountBudget } from './resetBudget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
-import { StreamIdMap } from '../model/streamIds.ts';
+import { StreamValues } from './streamSlots.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const RAPID_RESET = 'rapid-reset';
 
@@ -20,8 +21,9 @@ interface EnvoyState { profile: PeerProfile; limit: number; lifetimeS: number; a
 interface PendingState { profile: PeerProfile; allowed: number; action: string | undefined; pending: number; max: number; cutAt?: FrameRecord }
 
 export class RapidResetMeter implements Meter {
+  readonly types = frameTypes(FrameType.HEADERS, FrameType.DATA, FrameType.RST_STREAM);
   /** Client streams still open: when they opened and whether the server answered. */
-  private readonly open = new StreamIdMap<{ opened: FrameRecord; responded: boolean }>();
+  private readonly open: StreamValues<{ opened: FrameRecord; responded: boolean }>;
   readonly rapid = new Sample(20);
   private readonly envoy: EnvoyState[] = [];
   private readonly pending: PendingState[] = [];
@@ -30,6 +32,7 @@ export class RapidResetMeter implements Meter {
   private untimed = false;
 
   constructor(private readonly m: MeterContext) {
+    this.open = new StreamValues(m.trace, m.conn);
     for (const { profile: p, limit: l } of limitsOf(m.ctx, m.rule, 'prematureResetStreams')) {
       const t = limitOf(m.ctx, m.rule, p, 'prematureResetLifetimeSeconds');
       if (t) this.envoy.push({ profile: p, limit: l.value, lifetimeS: t.value, action: l.action, premature: 0, closed: 0 });
@@ -44,10 +47,10 @@ export class RapidResetMeter implements Meter {
     const conn = this.m.conn;
     const fromClient = fromSide(conn, f, 'client');
     if (fromClient && f.type === FrameType.HEADERS && f.stateBefore === 'idle' && f.streamId % 2 === 1) {
-      this.open.set(f.streamId, { opened: f, responded: false });
+      this.open.set(f, { opened: f, responded: false });
       return;
     }
-    const s = this.open.get(f.streamId);
+    const s = this.open.get(f);
     if (!fromClient && f.type === FrameType.HEADERS) {
       if (s) s.responded = true;
       // The server is answering: Rust h2 has accepted what was pending.
@@ -59,7 +62,7 @@ export class RapidResetMeter implements Meter {
       if (fromClient && s && !s.responded) this.rapidReset(f);
     }
     if (s && (f.stateAfter === 'closed' || f.type === FrameType.RST_STREAM)) {
-      this.open.delete(f.streamId);
+      this.open.delete(f);
       this.closed(f, fromClient && f.type === FrameType.RST_STREAM && !s.responded ? s.opened : undefined);
     }
   }

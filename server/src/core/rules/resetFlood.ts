@@ -11,10 +11,12 @@ import { Sample, during, floodFinding, fromSide, n, notesFor, scoreOf } from './
 import { BucketBudget, CountBudget, H2oResetBudget, isProvokedReset } from './resetBudget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const RESET_FLOOD = 'reset-flood';
 
 export class ResetMeter implements Meter {
+  readonly types = frameTypes(FrameType.RST_STREAM, FrameType.DATA, FrameType.HEADERS);
   private readonly resets: BucketBudget;
   private readonly glitches: BucketBudget;
   private readonly provoked: CountBudget;

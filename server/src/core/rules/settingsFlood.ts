@@ -6,27 +6,28 @@
 import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-import { Sample, during, floodFinding, fromSide, limitsOf, n, notesFor, scoreOf, verdictLine } from './budget.ts';
+import { Sample, during, floodFinding, fromSide, lastFrameFrom, limitsOf, n, notesFor, otherSide, scoreOf, verdictLine } from './budget.ts';
 import { AckBudget } from './pingBudget.ts';
 import type { PeerProfile } from './profiles.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const SETTINGS_FLOOD = 'settings-flood';
 
 interface EntriesState { profile: PeerProfile; allowed: number; action: string | undefined; cutAt?: FrameRecord }
 
 export class SettingsMeter implements Meter {
+  readonly types = frameTypes(FrameType.SETTINGS, FrameType.PING);
   private readonly acks: AckBudget;
   private readonly entries: EntriesState[] = [];
   private readonly extra = new Sample(25);
   private prefaceSeen: boolean;
   private maxEntries = 0;
   private maxEntriesAt: FrameRecord | undefined;
-  /** For "never acknowledged": the last SETTINGS this side sent and the last frame of the peer. */
+  /** For "never acknowledged": the last SETTINGS this side sent. */
   lastSettings: FrameRecord | undefined;
-  lastPeerFrame = -1;
 
   constructor(private readonly m: MeterContext, readonly side: Side) {
     this.acks = new AckBudget(m, side);
@@ -37,11 +38,7 @@ export class SettingsMeter implements Meter {
 
   frame(f: FrameRecord): void {
     this.acks.frame(f);
-    const mine = fromSide(this.m.conn, f, this.side);
-    if (!mine) {
-      this.lastPeerFrame = f.index;
-      return;
-    }
+    if (!fromSide(this.m.conn, f, this.side)) return;
     if (f.type !== FrameType.SETTINGS || (f.flags & 1) !== 0) return;
     this.lastSettings = f;
     if (this.prefaceSeen) this.extra.push(f);
@@ -54,9 +51,14 @@ export class SettingsMeter implements Meter {
     for (const e of this.entries) if (count > e.allowed && !e.cutAt) e.cutAt = f;
   }
 
-  /** SETTINGS sent but not acknowledged although the peer kept sending frames afterwards. */
+  /** The peer's last frame on the connection (a trace index), or -1. */
+  lastPeerFrame(): number {
+    return lastFrameFrom(this.m.trace, this.m.conn, otherSide(this.side));
+  }
+
+  /** At the end of the connection: SETTINGS sent but not acknowledged although the peer kept sending frames afterwards. */
   unacknowledged(): number {
-    if (!this.lastSettings || this.lastPeerFrame < this.lastSettings.index) return 0;
+    if (!this.lastSettings || this.lastPeerFrame() < this.lastSettings.index) return 0;
     return this.acks.queue.outstandingSettings;
   }
 
@@ -121,7 +123,7 @@ export const settingsFloodRule: Rule = {
             const peer = meter.side === 'client' ? 'server' : 'client';
             findings.push({
               rule: SETTINGS_FLOOD, severity: 'warning', line: s.line, startChar: s.startChar, endChar: s.endChar, connection: conn.id, frame: s.index,
-              related: [at(trace.frames.row(meter.lastPeerFrame), `the ${peer} kept sending frames, without the ACK`)],
+              related: [at(trace.frames.row(meter.lastPeerFrame()), `the ${peer} kept sending frames, without the ACK`)],
               message: `${n(missing)} SETTINGS frame${missing === 1 ? '' : 's'} from the ${meter.side} never acknowledged, although the ${peer} kept sending frames. RFC 9113 §6.5.3: the receiver must send SETTINGS with ACK "immediately" after applying them; the sender may close the connection with SETTINGS_TIMEOUT.`,
             });
           }

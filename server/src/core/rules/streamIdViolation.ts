@@ -11,6 +11,7 @@ import { n } from './budget.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const STREAM_ID_VIOLATION = 'stream-id-violation';
 const MAX_EXPLAINED_PER_CONNECTION = 10;
@@ -23,12 +24,12 @@ export const streamIdViolationRule: Rule = {
   check(trace: Trace, ctx: RuleContext): Finding[] {
     return scanOnly(streamIdViolationRule, trace, ctx);
   },
-  scan({ conn }: ScanContext): ConnectionScan {
-    return scanConnection(conn);
+  scan({ trace, conn }: ScanContext): ConnectionScan {
+    return scanConnection(trace, conn);
   },
 };
 
-function scanConnection(conn: Connection): ConnectionScan {
+function scanConnection(trace: Trace, conn: Connection): ConnectionScan {
   const findings: Finding[] = [];
   const max = { client: 0, server: 0 };
   const maxFrame: { client?: FrameRecord; server?: FrameRecord } = {};
@@ -67,7 +68,8 @@ function scanConnection(conn: Connection): ConnectionScan {
       received[receiver] ??= f;
       return;
     }
-    const stream = conn.streams.get(f.streamId);
+    const ordinal = trace.streamOrdinals[f.index]!;
+    const stream = ordinal >= 0 ? conn.streamList[ordinal] : undefined;
     // The HEADERS that opens a stream: the stream's first HEADERS, sent by its opener.
     if (!stream || stream.openFrame !== f.index) return;
     const parity = f.streamId % 2 === 1 ? 'client' : 'server';
@@ -96,5 +98,5 @@ function scanConnection(conn: Connection): ConnectionScan {
   }
   return findings;
   };
-  return { frame, end };
+  return { frame, end, types: frameTypes(FrameType.GOAWAY, FrameType.HEADERS) };
 }

@@ -76,6 +76,11 @@ export interface ScanContext {
 
 export interface ConnectionScan {
   frame?(f: FrameRecord): void;
+  /**
+   * The frame types `frame` reads (a mask of `1 << type`, see frameTypes): frames of other types are
+   * not passed. Undefined: every frame. A scan that declares types does nothing for other frames.
+   */
+  types?: number;
   end(): Finding[];
 }
 

@@ -6,9 +6,10 @@ import { FrameType } from '../model/frame.ts';
 import type { FrameRecord, Trace } from '../model/trace.ts';
 import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, RelatedLocation, Rule, RuleContext, ScanContext } from './types.ts';
-import { limitOf } from './budget.ts';
+import { lastFrameIn, limitOf } from './budget.ts';
 import { Queue } from '../queue.ts';
 import { at, formatSeconds, plural } from './util.ts';
+import { frameTypes } from './frameDispatch.ts';
 
 export const UNANSWERED_PING = 'unanswered-ping';
 const MAX_RELATED = 20;
@@ -31,10 +32,7 @@ export const unansweredPingRule: Rule = {
     const waiting = new Map<string, Queue<FrameRecord>>();
     const unanswered: FrameRecord[] = [];
     const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
-    /** Index of the last frame each side sent, to know whether the peer stayed alive. */
-    const lastFrom = { sent: -1, received: -1 };
     const frame = (f: FrameRecord): void => {
-        lastFrom[f.direction] = f.index;
         if (f.type !== FrameType.PING) return;
         if ((f.flags & 1) === 0) {
           const key = `${f.direction}:${f.pingPayload ?? ''}`;
@@ -51,6 +49,8 @@ export const unansweredPingRule: Rule = {
     };
     const end = (): Finding[] => {
       const lastTime = lastTimestamp(trace);
+      // The last frame of each direction, to know whether the peer stayed alive.
+      const lastFrom = waiting.size === 0 ? { sent: -1, received: -1 } : { sent: lastFrameIn(trace, conn, false), received: lastFrameIn(trace, conn, true) };
       for (const q of waiting.values()) {
         for (const ping of q) {
           // The answer comes from the other side: did that side send anything later?
@@ -82,7 +82,7 @@ export const unansweredPingRule: Rule = {
       }
       return findings;
     };
-    return { frame, end };
+    return { frame, end, types: frameTypes(FrameType.PING) };
   },
 };
 

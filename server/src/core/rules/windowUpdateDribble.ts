@@ -48,7 +48,7 @@ export class WindowUpdateMeter implements Meter {
     for (const { profile: p, limit: z } of limitsOf(m.ctx, m.rule, 'maxZeroWindowMs')) this.zero.push({ profile: p, allowedMs: z.value, action: z.action, longest: 0 });
     this.serverDir = m.conn.role === 'server' ? 'sent' : 'received';
     if (this.zero.length && !m.conn.joinedMidway) {
-      this.windows = windows ?? new FlowWindows(m.conn);
+      this.windows = windows ?? new FlowWindows(m.trace, m.conn);
       this.ownWindows = !windows;
     }
   }
@@ -92,7 +92,7 @@ export class WindowUpdateMeter implements Meter {
   private trackZero(f: FrameRecord, fromClient: boolean): void {
     const w = this.windows!;
     if (!fromClient && f.type === FrameType.DATA && (f.flags & 1) === 0) {
-      const sw = w.streamWindow(this.serverDir, f.streamId);
+      const sw = w.streamWindow(this.serverDir, f);
       if (sw !== undefined && sw <= 0 && !this.blocked.has(f.streamId)) this.block(f.streamId, f);
       if (w.connWindow(this.serverDir) <= 0 && !this.blocked.has(0)) this.block(0, f);
     }
