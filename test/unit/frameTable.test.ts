@@ -119,4 +119,15 @@ describe('FrameTable', () => {
     t.setDirection(1, 'sent');
     assert.equal(t.row(1).direction, 'sent');
   });
+
+  it('counts rows per connection, across more connections than its first array holds, and when a row changes connection', () => {
+    // Hand-made rows: 40 connections, connection k has k + 1 rows.
+    const t = new FrameTable();
+    for (let k = 0; k < 40; k++) for (let r = 0; r <= k; r++) t.add(`c${k}`, 'sent', 0, 'DATA', 0, 1, 0, t.length, 0, 1, undefined);
+    assert.equal(t.connectionCount, 40);
+    for (let code = 0; code < 40; code++) assert.equal(t.rowsOfConnection(code), code + 1);
+    t.row(0).connection = 'c39';
+    assert.equal(t.rowsOfConnection(0), 0);
+    assert.equal(t.rowsOfConnection(39), 41);
+  });
 });

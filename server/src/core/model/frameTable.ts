@@ -80,6 +80,8 @@ export class FrameTable implements Iterable<FrameRecord> {
   /** @internal */ conns = new Int32Array(0);
   private readonly payloads: Array<Array<Payload | undefined>> = [];
   /** @internal */ readonly connectionIds: string[] = [];
+  /** Rows per connection code, kept as rows are added (the trace sizes each connection's frame list with it). */
+  private connectionRows = new Float64Array(16);
   private readonly connectionIndex = new Map<string, number>();
   private lastConnection: string | undefined;
   private lastConnectionIndex = -1;
@@ -98,7 +100,9 @@ export class FrameTable implements Iterable<FrameRecord> {
     this.length = i + 1;
     if ((i & (PAGE - 1)) === 0) this.payloads.push(new Array<Payload | undefined>(PAGE));
     this.bits[i] = ((type + 1) & 0x1ff) | ((flags & 0xff) << 9) | (direction === 'received' ? RECEIVED : 0);
-    this.conns[i] = this.connectionCode(connection);
+    const code = this.connectionCode(connection);
+    this.conns[i] = code;
+    this.connectionRows[code]!++;
     this.times[i] = time === undefined ? NaN : time;
     // A new row has no extras yet: the columns are written directly when the values fit.
     if (fits(streamId)) this.streamIds[i] = streamId;
@@ -261,7 +265,14 @@ export class FrameTable implements Iterable<FrameRecord> {
   setLength(i: number, v: number): void { this.setUint(this.lengths, i, v, 'length'); }
   setLine(i: number, v: number): void { this.setUint(this.lines, i, v, 'line'); }
   setTime(i: number, v: number | undefined): void { this.times[i] = v === undefined ? NaN : v; }
-  setConnection(i: number, v: string): void { this.conns[i] = this.connectionCode(v); }
+  setConnection(i: number, v: string): void {
+    const code = this.connectionCode(v);
+    this.connectionRows[this.conns[i]!]!--;
+    this.connectionRows[code]!++;
+    this.conns[i] = code;
+  }
+  /** How many rows have connection code `code`. */
+  rowsOfConnection(code: number): number { return this.connectionRows[code]!; }
   setType(i: number, type: number, typeName: string): void {
     this.bits[i] = (this.bits[i]! & ~0x1ff) | ((type + 1) & 0x1ff);
     const x = this.extrasOf(i);
@@ -282,6 +293,11 @@ export class FrameTable implements Iterable<FrameRecord> {
     let code = this.connectionIndex.get(id);
     if (code === undefined) {
       code = this.connectionIds.length;
+      if (code === this.connectionRows.length) {
+        const grown = new Float64Array(code * 2);
+        grown.set(this.connectionRows);
+        this.connectionRows = grown;
+      }
       this.connectionIds.push(id);
       this.connectionIndex.set(id, code);
     }

@@ -77,8 +77,11 @@ export interface Trace {
  * that grows property by property changes shape at each). Method, path, authority and status are read
  * from the (shared) header lists when asked for, and the initiator from the id, not kept per stream.
  */
+/** A stream's frame list while the trace is built (each is made at its size at the end). */
+const UNFILLED: number[] = [];
+
 class StreamSlot implements Stream {
-  frames: number[] = [];
+  frames: number[] = UNFILLED;
   openFrame: number | undefined = undefined;
   requestHeaders: HeaderField[] | undefined = undefined;
   responseHeaders: HeaderField[] | undefined = undefined;
@@ -127,6 +130,8 @@ interface ConnBuild {
   sparse: number;
   /** Frames of the connection placed so far in its presized `frames`. */
   placed: number;
+  /** Frames per stream, by ordinal: each stream's frame list is made at its size once the pass is over. */
+  streamFrames: number[];
 }
 
 const STREAM_PAGE = 4096;
@@ -179,55 +184,58 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   // By the table's connection code (a small integer per connection id): frames of many connections
   // interleave, and an array read per frame is what a map lookup per frame would cost ten times over.
   const byCode = new Array<Connection | undefined>(frames.connectionCount);
-  // Connections in order of first appearance. A role the format did not give is inferred from the
-  // connection's frames as they pass (inferRole), until one tells.
-  const inferring = new Uint8Array(frames.connectionCount);
-  // Frames per connection, counted first, so that each connection's frame list is allocated once at
-  // its size (see ConnBuild.pages for why growing large arrays costs).
-  const counts = new Float64Array(frames.connectionCount);
-  for (let index = 0; index < n; index++) {
-    if ((index & (STEP_FRAMES - 1)) === STEP_FRAMES - 1) yield;
+  /** The connection of row `index`, made at its first frame (so connections come in order of first appearance). */
+  const connectionAt = (index: number): Connection => {
     const code = frames.connectionCodeOf(index);
-    counts[code]!++;
-    if (byCode[code] === undefined) {
-      const id = frames.connectionOf(index);
-      const info = parsed.connections.get(id) ?? { id };
-      const type = frames.typeOf(index);
-      const conn: Connection = {
-        id,
-        role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
-        info,
-        frames: [],
-        streams: new StreamIdMap(),
-        goaways: [],
-        ownFrames: [],
-        // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
-        joinedMidway: !(type === FrameType.SETTINGS && (frames.flagsOf(index) & 1) === 0),
-        maxClientStream: 0,
-        maxServerStream: 0,
-        streamList: [],
-      };
-      if (info.peer) conn.peer = info.peer;
-      if (conn.role === 'unknown') inferring[code] = 1;
-      connections.push(conn);
-      connectionById.set(id, conn);
-      byCode[code] = conn;
-    }
-    if (inferring[code] === 1) {
-      const role = inferRole(frames, index);
-      if (role !== 'unknown') {
-        byCode[code]!.role = role;
-        inferring[code] = 0;
+    const made = byCode[code];
+    if (made !== undefined) return made;
+    const id = frames.connectionOf(index);
+    const info = parsed.connections.get(id) ?? { id };
+    const type = frames.typeOf(index);
+    const conn: Connection = {
+      id,
+      role: info.role && info.role !== 'unknown' ? info.role : 'unknown',
+      info,
+      // At its size, from the table's count: see ConnBuild.pages for why growing large arrays costs.
+      frames: new Array<number>(frames.rowsOfConnection(code)),
+      streams: new StreamIdMap(),
+      goaways: [],
+      ownFrames: [],
+      // A connection's first frame is each side's SETTINGS (§3.4); otherwise the log joined late.
+      joinedMidway: !(type === FrameType.SETTINGS && (frames.flagsOf(index) & 1) === 0),
+      maxClientStream: 0,
+      maxServerStream: 0,
+      streamList: [],
+    };
+    if (info.peer) conn.peer = info.peer;
+    connections.push(conn);
+    connectionById.set(id, conn);
+    byCode[code] = conn;
+    return conn;
+  };
+  // A role the format did not give is inferred from the connection's frames (inferRole) before the pass
+  // that reads roles: a first pass, made only when some connection has no role.
+  if (frames.connectionIds.some((id) => { const role = parsed.connections.get(id)?.role; return !role || role === 'unknown'; })) {
+    const inferring = new Uint8Array(frames.connectionCount);
+    for (let index = 0; index < n; index++) {
+      if ((index & (STEP_FRAMES - 1)) === STEP_FRAMES - 1) yield;
+      const code = frames.connectionCodeOf(index);
+      if (byCode[code] === undefined && connectionAt(index).role === 'unknown') inferring[code] = 1;
+      if (inferring[code] === 1) {
+        const role = inferRole(frames, index);
+        if (role !== 'unknown') {
+          byCode[code]!.role = role;
+          inferring[code] = 0;
+        }
       }
     }
   }
-  for (let code = 0; code < byCode.length; code++) if (byCode[code] !== undefined) byCode[code]!.frames = new Array<number>(counts[code]!);
 
   /** What is being built per connection (ConnBuild), by connection code. */
   const building = new Array<ConnBuild | undefined>(byCode.length);
   let conn: Connection | undefined;
   let connCode = -1;
-  let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
+  let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0, streamFrames: [] };
   let blocks = connState.blocks;
   let work = 0;
   /** What the state machine reads of a frame: one object, refilled per frame. */
@@ -241,9 +249,9 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
     const code = frames.connectionCodeOf(index);
     if (conn === undefined || code !== connCode) {
       connCode = code;
-      conn = byCode[code]!;
+      conn = byCode[code] ?? connectionAt(index);
       let b = building[code];
-      if (!b) building[code] = b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0 };
+      if (!b) building[code] = b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0, streamFrames: [] };
       connState = b;
       blocks = b.blocks;
     }
@@ -263,7 +271,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
         const stream = lookupStream(connState, conn, streamId);
         if (stream) {
           streamOrdinals[index] = stream.ordinal;
-          stream.frames.push(index);
+          connState.streamFrames[stream.ordinal]!++;
           frames.setStates(index, stream.status.state, stream.status.state);
         }
         continue;
@@ -288,6 +296,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       else state = streamStatus('idle');
       stream = new StreamSlot(streamId, conn.id, state, conn.streamList.length);
       conn.streamList.push(stream);
+      connState.streamFrames.push(0);
       conn.streams.set(streamId, stream);
       placeStream(connState, conn, stream);
       if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) {
@@ -295,16 +304,13 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
         else conn.maxServerStream = Math.max(conn.maxServerStream, streamId);
       }
     }
-    stream.frames.push(index);
     streamOrdinals[index] = stream.ordinal;
+    connState.streamFrames[stream.ordinal]!++;
     const before = stream.status.state;
     seen.type = type;
     seen.direction = received ? 'received' : 'sent';
     seen.flags = flags;
     const t = transition(stream.status, seen);
-    // A stream that closes keeps an exact-size frame list: a list grown by push holds room for 17, and
-    // 10^5 closed streams would keep that slack (a late WINDOW_UPDATE or RST_STREAM may still grow it).
-    if (t.after.state === 'closed' && before !== 'closed') stream.frames = stream.frames.slice();
     stream.status = t.after;
     frames.setStates(index, before, t.after.state);
     if (t.violation) {
@@ -331,6 +337,24 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       else stream.endStreamSent ??= index;
     }
     if (type === FrameType.RST_STREAM) stream.resetFrame ??= index;
+  }
+  // Each stream's frame list, made at its size and filled from the last frame back: a list grown by push
+  // holds room for 17, and 10^5 streams would keep that slack.
+  for (let code = 0; code < building.length; code++) {
+    const b = building[code];
+    if (b === undefined) continue;
+    const list = byCode[code]!.streamList;
+    for (let o = 0; o < list.length; o++) list[o]!.frames = new Array<number>(b.streamFrames[o]!);
+  }
+  for (let index = n - 1; index >= 0; index--) {
+    if (++work === STEP_FRAMES) {
+      work = 0;
+      yield;
+    }
+    const o = streamOrdinals[index]!;
+    if (o < 0) continue;
+    const code = frames.connectionCodeOf(index);
+    byCode[code]!.streamList[o]!.frames[--building[code]!.streamFrames[o]!] = index;
   }
   return { format: parsed.format, frames, streamOrdinals, connections, connectionById, lineCount: parsed.lineCount, notes: parsed.notes };
 }
