@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { analyzeText } from '../../../server/src/core/analyze.ts';
+import { analyzeText, type Analysis } from '../../../server/src/core/analyze.ts';
 import { ConnectionLoad } from '../../../server/src/core/rules/calmCauses.ts';
 import type { Meter } from '../../../server/src/core/rules/budget.ts';
 import { runScans } from '../../../server/src/core/rules/engine.ts';
@@ -33,9 +33,9 @@ function logFixtures(): string[] {
   return out.filter((rel) => !rel.endsWith('server.log.gz'));
 }
 
-const analyses = new Map<string, ReturnType<typeof analyzeText>>();
+const analyses = new Map<string, Analysis>();
 /** A fixture's analysis with the default profiles, made once for both checks. */
-function analysed(rel: string): ReturnType<typeof analyzeText> {
+function analysed(rel: string): Analysis {
   let a = analyses.get(rel);
   if (!a) analyses.set(rel, (a = analyzeText(fixture(rel), { ctx: { profiles: PROFILES } })));
   return a;
@@ -69,8 +69,8 @@ describe('frames by type (FrameDispatch)', () => {
       const trace = a.trace;
       if (!trace) continue;
       for (const conn of trace.connections) {
-        const byType = new ConnectionLoad(trace, conn, { profiles: PROFILES });
-        const everyFrame = new ConnectionLoad(trace, conn, { profiles: PROFILES });
+        const byType: ConnectionLoad = new ConnectionLoad(trace, conn, { profiles: PROFILES });
+        const everyFrame: ConnectionLoad = new ConnectionLoad(trace, conn, { profiles: PROFILES });
         const meters = (l: ConnectionLoad): Meter[] => [l.ping.client, l.ping.server, l.settings.client, l.settings.server, l.empty.client, l.empty.server, l.continuation.client, l.continuation.server, l.streams.client, l.streams.server, l.rapid, l.reset, l.windowUpdates];
         for (const i of conn.frames) {
           const f = trace.frames.row(i);
@@ -78,8 +78,8 @@ describe('frames by type (FrameDispatch)', () => {
           everyFrame.flow.frame(f);
           for (const m of meters(everyFrame)) m.frame(f);
         }
-        const a1 = meters(byType).map((m) => frameless(m.measure()));
-        const a2 = meters(everyFrame).map((m) => frameless(m.measure()));
+        const a1: string[] = meters(byType).map((m) => frameless(m.measure()));
+        const a2: string[] = meters(everyFrame).map((m) => frameless(m.measure()));
         assert.deepEqual(a1, a2, `${rel} ${conn.id}`);
         assert.equal(frameless(byType.causes('client')), frameless(everyFrame.causes('client')), `${rel} ${conn.id}`);
         assert.equal(frameless(byType.causes('server')), frameless(everyFrame.causes('server')), `${rel} ${conn.id}`);
