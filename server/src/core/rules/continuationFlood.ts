@@ -22,6 +22,7 @@ interface BlockLimit { profile: PeerProfile; allowed: number; action: string | u
 const HUFFMAN_MAX_EXPANSION = 8 / 5;
 
 export class ContinuationMeter implements Meter {
+  /** A field block: its HEADERS or PUSH_PROMISE and its CONTINUATIONs. */
   readonly types = frameTypes(FrameType.HEADERS, FrameType.PUSH_PROMISE, FrameType.CONTINUATION);
   readonly continuations = new Sample(25);
   private readonly frameLimits: BlockLimit[] = [];

@@ -25,6 +25,7 @@ export function isEmptyFrame(f: FrameRecord): boolean {
 interface ConsecutiveState { profile: PeerProfile; allowed: number; action: string | undefined; run: number; max: number; cutAt?: FrameRecord }
 
 export class EmptyFramesMeter implements Meter {
+  /** The frames Envoy counts in a run of empty ones. */
   readonly types = frameTypes(FrameType.DATA, FrameType.HEADERS, FrameType.CONTINUATION);
   readonly empty = new Sample(20);
   private readonly consecutive: ConsecutiveState[] = [];

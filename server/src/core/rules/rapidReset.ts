@@ -21,6 +21,7 @@ interface EnvoyState { profile: PeerProfile; limit: number; lifetimeS: number; a
 interface PendingState { profile: PeerProfile; allowed: number; action: string | undefined; pending: number; max: number; cutAt?: FrameRecord }
 
 export class RapidResetMeter implements Meter {
+  /** HEADERS open a stream or answer it; DATA, HEADERS and RST_STREAM close one. */
   readonly types = frameTypes(FrameType.HEADERS, FrameType.DATA, FrameType.RST_STREAM);
   /** Client streams still open: when they opened and whether the server answered. */
   private readonly open: StreamValues<{ opened: FrameRecord; responded: boolean }>;

@@ -16,6 +16,7 @@ import { frameTypes } from './frameDispatch.ts';
 export const RESET_FLOOD = 'reset-flood';
 
 export class ResetMeter implements Meter {
+  /** Resets, and the frames that end a stream without one (h2o's budget). */
   readonly types = frameTypes(FrameType.RST_STREAM, FrameType.DATA, FrameType.HEADERS);
   private readonly resets: BucketBudget;
   private readonly glitches: BucketBudget;

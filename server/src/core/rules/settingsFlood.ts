@@ -19,6 +19,7 @@ export const SETTINGS_FLOOD = 'settings-flood';
 interface EntriesState { profile: PeerProfile; allowed: number; action: string | undefined; cutAt?: FrameRecord }
 
 export class SettingsMeter implements Meter {
+  /** SETTINGS, and PINGs for the ACK queue they share. */
   readonly types = frameTypes(FrameType.SETTINGS, FrameType.PING);
   private readonly acks: AckBudget;
   private readonly entries: EntriesState[] = [];
