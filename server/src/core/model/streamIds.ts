@@ -1,5 +1,5 @@
 /**
- * Maps and sets keyed by stream id, under a key V8 cannot be steered on. V8 hashes small-integer keys
+ * Maps keyed by stream id, under a key V8 cannot be steered on. V8 hashes small-integer keys
  * without a seed, and the ids are the peer's to choose: a client that opens streams on ids picked to
  * share one hash bucket (there are about 16k such odd ids below 2^31) makes every lookup walk all of
  * them, and a trace of 16k streams took 1.75 s instead of 0.32 s. Here an id is multiplied by an odd
@@ -56,46 +56,12 @@ export class StreamIdMap<V> extends Map<number, V> {
   }
 }
 
-/** A Set of stream ids: the Set API, ids in and out, stored under streamKey. */
-export class StreamIdSet extends Set<number> {
-  override add(id: number): this {
-    return super.add(streamKey(id) as number);
-  }
-  override has(id: number): boolean {
-    return super.has(streamKey(id) as number);
-  }
-  override delete(id: number): boolean {
-    return super.delete(streamKey(id) as number);
-  }
-  override values(): SetIterator<number> {
-    return mapped(super.values(), streamIdOf);
-  }
-  override keys(): SetIterator<number> {
-    return this.values();
-  }
-  override entries(): SetIterator<[number, number]> {
-    return mapped(super.values(), (k): [number, number] => {
-      const id = streamIdOf(k);
-      return [id, id];
-    });
-  }
-  override forEach(callback: (value: number, value2: number, set: Set<number>) => void, thisArg?: unknown): void {
-    super.forEach((key) => {
-      const id = streamIdOf(key);
-      callback.call(thisArg, id, id, this);
-    });
-  }
-  override [Symbol.iterator](): SetIterator<number> {
-    return this.values();
-  }
-}
-
 function* mappedGenerator<T, U>(it: Iterator<T>, f: (t: T) => U): Generator<U, undefined, unknown> {
   for (let r = it.next(); !r.done; r = it.next()) yield f(r.value);
   return undefined;
 }
 
 /** An iterator over `it` through `f`, typed as the built-in Map/Set iterators are. */
-function mapped<T, U>(it: Iterator<T>, f: (t: T) => U): MapIterator<U> & SetIterator<U> {
-  return mappedGenerator(it, f) as unknown as MapIterator<U> & SetIterator<U>;
+function mapped<T, U>(it: Iterator<T>, f: (t: T) => U): MapIterator<U> {
+  return mappedGenerator(it, f) as unknown as MapIterator<U>;
 }
