@@ -249,7 +249,7 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
     const code = frames.connectionCodeOf(index);
     if (conn === undefined || code !== connCode) {
       connCode = code;
-      conn = byCode[code] ?? connectionAt(index);
+      conn = connectionAt(index);
       let b = building[code];
       if (!b) building[code] = b = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0, streamFrames: [] };
       connState = b;

@@ -66,7 +66,11 @@ export class StreamValues<V> {
   }
 }
 
-/** A number per stream of one connection (NaN: none stored). */
+/**
+ * A number per stream of one connection (NaN: none stored). A Float64Array, not StreamValues<number>:
+ * flow-control windows pass 2^30, past V8's small integers, and a JS array would box such a value on
+ * every write (once per DATA frame).
+ */
 export class StreamNumbers {
   private readonly values: Float64Array;
   constructor(private readonly trace: Trace, conn: Connection) {
