@@ -56,7 +56,7 @@ const OUTCOME_COLOR: Record<Outcome, string | undefined> = { ok: 'testing.iconPa
 
 export function presentStream(s: StreamItem, t: Translate = identity): NodePresentation {
   const request = [s.method, s.path].filter(Boolean).join(' ');
-  const label = t('stream {0}{1}{2}', s.id, request ? ` ${request}` : '', s.status ? ` → ${s.status}` : '');
+  const label = t('stream {0}{1}{2}', s.id, request ? ` ${s.headersGuessed ? '≈ ' : ''}${request}` : '', s.status ? ` → ${s.status}` : '');
   const duration = s.durationMs !== undefined ? t('{0} ms', s.durationMs.toFixed(1)) : '';
   const description = [s.outcomeText, t('{0} frames', s.frames), t('{0} B', s.bodyBytes), duration, problemText(s.problem, t)].filter(Boolean).join(' · ');
   const tooltip = [
@@ -65,6 +65,7 @@ export function presentStream(s: StreamItem, t: Translate = identity): NodePrese
     t('Outcome: {0}', s.outcomeText),
     t('{0} frames, {1} body bytes{2}', s.frames, s.bodyBytes, duration ? `, ${duration}` : ''),
     s.problem ? t('{0}: {1}', s.problem.rule, s.problem.message) : '',
+    s.headersGuessed ? t('Method, path and status are a best guess: the log wrote the header fields of several connections interleaved, without saying whose they were.') : '',
   ].filter(Boolean).join('\n');
   const iconColor = problemColor(s.problem) ?? OUTCOME_COLOR[s.outcome];
   return {

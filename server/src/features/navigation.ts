@@ -10,7 +10,8 @@ const span = (a: FrameRecord, b: FrameRecord): Range => ({ start: { line: a.line
 
 /** One line describing a stream's outcome: `GET /x → 200, reset by client (CANCEL)`. */
 export function streamLabel(trace: Trace, s: Stream): { name: string; detail: string } {
-  const what = [s.method, s.path].filter(Boolean).join(' ');
+  const request = [s.method, s.path].filter(Boolean).join(' ');
+  const what = request && s.headersGuessed ? `≈ ${request}` : request;
   const name = `stream ${s.id}${what ? ` ${what}` : ''}${s.status_ ? ` → ${s.status_}` : ''}`;
   let detail: string;
   const conn = trace.connectionById.get(s.connection)!;

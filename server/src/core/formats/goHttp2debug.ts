@@ -14,6 +14,7 @@ import { Queue } from '../queue.ts';
 import { ByteInterner, bytePattern, indexIn, latin1, matchAt, matchWords, readUint as readUintAt, sameBytes, uintEnd, viewOf, type ViewedBytes } from './byteText.ts';
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
+import { Encoder, GoHeaderBlocks } from './goHeaderBlocks.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
 
 export const GO_FORMAT = 'go-http2debug';
@@ -525,12 +526,11 @@ export function createGoHttp2debugParser(): LineParser {
   const echoes = new FrameTable();
   const connections = new Map<string, ConnectionInfo>();
   const notes: string[] = [];
-  /** Rows in `frames` (-1: none): the frame read last, and the one whose field block hpack lines fill. */
+  /** The row in `frames` of the frame read last (-1: none). */
   let lastRead = -1;
   let lastReadSummary = '';
-  let lastHeaderFrame = -1;
-  let pendingRequestHeaders: HeaderField[] | undefined;
-  let pendingResponseHeaders: HeaderField[] | undefined;
+  /** Which frame each header-field line belongs to. */
+  const blocks = new GoHeaderBlocks<HeaderField | HeaderLine>(frames, (list, added) => ('kind' in added ? grow(added, list) : lists.add(list, added)));
   /** `Transport creating client conn` / `server connection from` lines waiting for their Framer, in order. */
   const pendingConns = new Queue<{ role: 'client' | 'server'; peer: string; line: number; clientConn?: string }>();
   const clientConnToFramer = new Map<string, string>();
@@ -589,20 +589,13 @@ export function createGoHttp2debugParser(): LineParser {
    * role (then the caller keeps the summary text to compare); undefined for a frame written.
    */
   const addFrame = (row: number): boolean | undefined => {
-    const type = frames.typeOf(row);
     if (!frames.isReceived(row)) {
-      if (type === FrameType.HEADERS) {
-        const pending = pendingRequestHeaders?.length ? pendingRequestHeaders : pendingResponseHeaders;
-        if (pending?.length) frames.setHeaders(row, pending);
-        pendingRequestHeaders = undefined;
-        pendingResponseHeaders = undefined;
-      }
+      const role = connections.get(frames.connectionOf(row))?.role;
+      blocks.wrote(row, role === 'server' ? Encoder.Server : role === 'client' ? Encoder.Transport : undefined);
       return undefined;
     }
     lastRead = row;
-    if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) lastHeaderFrame = row;
-    // Fields decoded from a CONTINUATION belong to the field block its HEADERS/PUSH_PROMISE opened.
-    else if (type === FrameType.CONTINUATION && (lastHeaderFrame < 0 || frames.connectionCodeOf(lastHeaderFrame) !== frames.connectionCodeOf(row) || frames.streamIdOf(lastHeaderFrame) !== frames.streamIdOf(row))) lastHeaderFrame = row;
+    blocks.read(row);
     const c = connections.get(frames.connectionOf(row));
     return c !== undefined && !c.role;
   };
@@ -633,17 +626,13 @@ export function createGoHttp2debugParser(): LineParser {
     }
     if (m.startsWith('decoded hpack field ')) {
       const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0), fields);
-      if (f && lastHeaderFrame >= 0) frames.setHeaders(lastHeaderFrame, lists.add(frames.headersOf(lastHeaderFrame), f));
+      if (f) blocks.decoded(f, f);
       return;
     }
-    if (m.startsWith('Transport encoding header ')) {
-      const f = parseHeaderField(m, 26, fields);
-      if (f) pendingRequestHeaders = lists.add(pendingRequestHeaders, f);
-      return;
-    }
-    if (m.startsWith('server encoding header ')) {
-      const f = parseHeaderField(m, 23, fields);
-      if (f) pendingResponseHeaders = lists.add(pendingResponseHeaders, f);
+    const encoder = m.startsWith('Transport encoding header ') ? Encoder.Transport : m.startsWith('server encoding header ') ? Encoder.Server : undefined;
+    if (encoder !== undefined) {
+      const f = parseHeaderField(m, encoder === Encoder.Transport ? 26 : 23, fields);
+      if (f) blocks.encoded(encoder, f, lineNo, f);
       return;
     }
     const echo = m.startsWith('Transport received ') ? 'client' : m.startsWith('server read frame ') ? 'server' : undefined;
@@ -656,6 +645,7 @@ export function createGoHttp2debugParser(): LineParser {
       }
       const sum = parseFrameSummary(m, at);
       if (sum) {
+        blocks.echo(sum.type, sum.streamId, sum.length);
         const ev = echoes.row(echoes.add(echo === 'client' ? 'transport' : 'server', 'received', sum.type, sum.typeName, sum.flags, sum.streamId, sum.length, lineNo, msg.tagStart, line.length, msg.time));
         applySuffix(ev, sum.rest);
       }
@@ -750,6 +740,20 @@ export function createGoHttp2debugParser(): LineParser {
   };
 
   const slow = (b: Buffer, s: number, e: number, lineNo: number): void => onLine(b.toString('utf8', s, e), lineNo);
+
+  /** An echo's frame summary at `i`, read only as far as `blocks.echo` needs it (the string path parses it whole). */
+  const echoBytes = (b: Buffer, i: number, e: number): void => {
+    let j = i;
+    while (j < e && isTypeChar(b[j]!)) j++;
+    const type = coreTypeAt(bView, b, i, j);
+    if (type !== FrameType.HEADERS && type !== FrameType.CONTINUATION && type !== FrameType.PUSH_PROMISE) return;
+    const k = indexIn(b, P_STREAM.bytes, j, e);
+    if (k < 0) return;
+    const streamId = readUintAt(b, k + 7, e);
+    if (streamId < 0 || b[uintEnd] !== 32 || !matchWords(bView, b, uintEnd + 1, e, P_LEN)) return;
+    const length = readUintAt(b, uintEnd + 5, e);
+    if (length >= 0) blocks.echo(type, streamId, length);
+  };
 
   const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
     if (!asciiLine) return slow(b, s, e, lineNo);
@@ -859,18 +863,21 @@ export function createGoHttp2debugParser(): LineParser {
       }
       if (h !== undefined) {
         lastHeaderLine = h;
-        if (h.kind === HeaderLineKind.Decoded) { if (lastHeaderFrame >= 0) frames.setHeaders(lastHeaderFrame, grow(h, frames.headersOf(lastHeaderFrame))); }
-        else if (h.kind === HeaderLineKind.ServerEncoding) pendingResponseHeaders = grow(h, pendingResponseHeaders);
-        else pendingRequestHeaders = grow(h, pendingRequestHeaders);
+        if (h.kind === HeaderLineKind.Decoded) blocks.decoded(h.field, h);
+        else blocks.encoded(h.kind === HeaderLineKind.ServerEncoding ? Encoder.Server : Encoder.Transport, h.field, lineNo, h);
         return;
       }
     }
     if (c0 === 115 /* s */ || c0 === 84 /* T */) {
       // An echo of a frame the Framer logged (level 2): it matters only while the role of the
       // connection read last is unknown, or while the log has no Framer line at all (level 1).
-      if (matchWords(bView, b, m, e, c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV)) {
+      const echo = c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV;
+      if (matchWords(bView, b, m, e, echo)) {
         const c = lastRead >= 0 ? connections.get(frames.connectionOf(lastRead)) : undefined;
-        if (framerLines > 0 && (lastRead < 0 || (c !== undefined && c.role))) return;
+        if (framerLines > 0 && (lastRead < 0 || (c !== undefined && c.role))) {
+          if (blocks.decoding) echoBytes(b, m + echo.bytes.length, e);
+          return;
+        }
       }
     }
     slow(b, s, e, lineNo);

@@ -11,6 +11,9 @@ import { formatNumber } from '../numberText.ts';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** Said of fields a format assigned by a guess (FrameEvent.headersGuessed). */
+const GUESSED_FIELDS = 'These fields are a best guess: the log wrote the fields of several connections interleaved without saying whose they were (Go does not name the Framer on its hpack lines), so some may be another stream\'s.';
+
 function describeDirection(conn: Connection | undefined, f: FrameRecord): string {
   const me = conn?.role && conn.role !== 'unknown' ? conn.role : 'logging endpoint';
   const peer = me === 'client' ? 'server' : me === 'server' ? 'client' : 'peer';
@@ -48,7 +51,10 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
     if (f.type === FrameType.PING && (f.flags & 1) === 0) facts.push('The receiver must answer with PING ACK carrying the same 8 bytes.');
   }
   if (f.dataPreview !== undefined && f.length > 0) facts.push(`Data: \`${truncate(f.dataPreview, 80)}\`${f.dataOmitted ? ` (+${f.dataOmitted} bytes not logged)` : ''}`);
-  if (f.headers?.length) facts.push(`Header fields: ${f.headers.slice(0, 8).map((h) => `\`${h.name}: ${truncate(h.value, 40)}\``).join(', ')}${f.headers.length > 8 ? ', …' : ''}`);
+  if (f.headers?.length) {
+    facts.push(`Header fields: ${f.headers.slice(0, 8).map((h) => `\`${h.name}: ${truncate(h.value, 40)}\``).join(', ')}${f.headers.length > 8 ? ', …' : ''}`);
+    if (f.headersGuessed) facts.push(GUESSED_FIELDS);
+  }
   if (f.time !== undefined) facts.push(`Time: ${formatTime(f.time)}`);
   for (const fact of facts) lines.push(`- ${fact}`);
 
@@ -62,7 +68,7 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
       const opener = stream.openFrame !== undefined ? trace.frames.get(stream.openFrame) : undefined;
       const what = [stream.method, stream.path].filter(Boolean).join(' ');
       const status = stream.status_ ? ` → ${stream.status_}` : '';
-      if (opener) lines.push(`Opened at line ${opener.line + 1}${what ? ` by \`${what}\`${status}` : ''}, ${stream.frames.length} frames in all.`);
+      if (opener) lines.push(`Opened at line ${opener.line + 1}${what ? ` by \`${what}\`${status}${stream.headersGuessed ? ' (a guess: the fields of several connections interleave in this log)' : ''}` : ''}, ${stream.frames.length} frames in all.`);
       else lines.push('The log does not show where this stream was opened.');
     }
   }

@@ -84,6 +84,11 @@ export interface FrameEvent extends SourceSpan {
   dataOmitted?: number;
   /** Header fields of HEADERS / PUSH_PROMISE / CONTINUATION, when the source logged them. */
   headers?: HeaderField[];
+  /**
+   * The source logged the fields without saying which frame they belong to, several frames could have
+   * taken some of them, and `headers` is the likeliest choice (Go logs with many connections at once).
+   */
+  headersGuessed?: boolean;
 }
 
 /** What a format knows about a connection beyond its frames. */

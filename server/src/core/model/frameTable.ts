@@ -57,6 +57,7 @@ const fits = (v: number): boolean => v >>> 0 === v && v !== WIDE;
 
 /** Bits of a row's `bits` column. */
 const RECEIVED = 1 << 17;
+const HEADERS_GUESSED = 1 << 26;
 const BEFORE_SHIFT = 18;
 const AFTER_SHIFT = 22;
 
@@ -67,7 +68,7 @@ const PAGE = 1 << PAGE_BITS;
 export class FrameTable implements Iterable<FrameRecord> {
   length = 0;
   private capacity = 0;
-  /** Type + 1 (9 bits), flags (8), received (1), stateBefore (4), stateAfter (4). */
+  /** Type + 1 (9 bits), flags (8), received (1), stateBefore (4), stateAfter (4), headers guessed (1). */
   /** @internal */ bits = new Int32Array(0);
   /** startChar · 2^16 + endChar, or -1 when either is too big (both are then in the extras). */
   private spans = new Int32Array(0);
@@ -123,6 +124,7 @@ export class FrameTable implements Iterable<FrameRecord> {
   push(ev: FrameEvent): number {
     const i = this.add(ev.connection, ev.direction, ev.type, ev.typeName, ev.flags, ev.streamId, ev.length, ev.line, ev.startChar, ev.endChar, ev.time);
     if (ev.headers !== undefined) this.setHeaders(i, ev.headers);
+    if (ev.headersGuessed) this.setHeadersGuessed(i, true);
     if (ev.dataPreview !== undefined) this.setDataPreview(i, ev.dataPreview);
     if (ev.dataOmitted !== undefined) this.extras(i).dataOmitted = ev.dataOmitted;
     if (ev.errorCode !== undefined) this.extras(i).errorCode = ev.errorCode;
@@ -180,6 +182,8 @@ export class FrameTable implements Iterable<FrameRecord> {
   typeOf(i: number): number { return (this.bits[i]! & 0x1ff) - 1; }
   flagsOf(i: number): number { return (this.bits[i]! >>> 9) & 0xff; }
   isReceived(i: number): boolean { return (this.bits[i]! & RECEIVED) !== 0; }
+  headersGuessedOf(i: number): boolean { return (this.bits[i]! & HEADERS_GUESSED) !== 0; }
+  setHeadersGuessed(i: number, guessed: boolean): void { this.bits[i] = guessed ? this.bits[i]! | HEADERS_GUESSED : this.bits[i]! & ~HEADERS_GUESSED; }
   directionOf(i: number): Direction { return (this.bits[i]! & RECEIVED) !== 0 ? 'received' : 'sent'; }
   setDirection(i: number, d: Direction): void { this.bits[i] = d === 'received' ? this.bits[i]! | RECEIVED : this.bits[i]! & ~RECEIVED; }
   streamIdOf(i: number): number { const v = this.streamIds[i]!; return v !== WIDE ? v : this.extrasOf(i)!.streamId!; }
@@ -357,6 +361,8 @@ class FrameView implements FrameRecord {
   get dataPreview(): string | undefined { return this.t.dataPreviewOf(this.index); }
   set dataPreview(v: string | undefined) { this.t.setDataPreview(this.index, v); }
   get headers(): HeaderField[] | undefined { return this.t.headersOf(this.index); }
+
+  get headersGuessed(): boolean | undefined { return this.t.headersGuessedOf(this.index) || undefined; }
   set headers(v: HeaderField[] | undefined) { this.t.setHeaders(this.index, v); }
   get stateBefore(): StreamState | undefined { return this.t.stateBeforeOf(this.index); }
   set stateBefore(v: StreamState | undefined) { this.t.setStateBefore(this.index, v); }

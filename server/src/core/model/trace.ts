@@ -26,6 +26,8 @@ export interface Stream {
   openFrame?: number;
   requestHeaders?: HeaderField[];
   responseHeaders?: HeaderField[];
+  /** Some of the request or response fields may be another stream's (see FrameEvent.headersGuessed). */
+  headersGuessed: boolean;
   method?: string;
   path?: string;
   authority?: string;
@@ -85,6 +87,7 @@ class StreamSlot implements Stream {
   openFrame: number | undefined = undefined;
   requestHeaders: HeaderField[] | undefined = undefined;
   responseHeaders: HeaderField[] | undefined = undefined;
+  headersGuessed = false;
   endStreamSent: number | undefined = undefined;
   endStreamReceived: number | undefined = undefined;
   resetFrame: number | undefined = undefined;
@@ -324,8 +327,11 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       if (stream.openFrame === undefined) stream.openFrame = index;
       const headers = frames.headersOf(index);
       if (headers) {
+        let taken = true;
         if (fromClient && initiator === 'client' && !stream.requestHeaders) stream.requestHeaders = headers;
         else if (!fromClient && !stream.responseHeaders) stream.responseHeaders = headers;
+        else taken = false;
+        if (taken && frames.headersGuessedOf(index)) stream.headersGuessed = true;
       }
     }
     if (type === FrameType.DATA) {

@@ -73,7 +73,9 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   const ping = pingWithReset(trace, conn.frames, rst, (f) => isFromClient(conn, f));
   const who = serverView ? 'received' : 'sent';
   const related: RelatedLocation[] = [];
-  const status = stream.status_ ? ` (:status ${stream.status_})` : '';
+  // Fields the log did not tie to this stream (FrameEvent.headersGuessed) are not named in a finding.
+  const named = !stream.headersGuessed;
+  const status = named && stream.status_ ? ` (:status ${stream.status_})` : '';
   related.push(at(responseHeaders, `response HEADERS${status} ${serverView ? 'sent' : 'received'} here`));
   if (lastData && lastData !== endBefore) related.push(at(lastData, `last response DATA ${serverView ? 'sent' : 'read'} before the reset (${lastData.length} bytes)`));
   if (endBefore) related.push(at(endBefore, serverView
@@ -83,7 +85,7 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   if (ping) related.push(at(ping, `PING ${who} with the reset (Go ≥ 1.24 sends one per reset; edges count them as a PING flood)`));
   related.sort((a, b) => a.line - b.line);
 
-  const path = stream.path ? ` ${stream.method ?? ''} ${stream.path}`.replace(/\s+/g, ' ') : '';
+  const path = named && stream.path ? ` ${stream.method ?? ''} ${stream.path}`.replace(/\s+/g, ' ') : '';
   const parts = [
     `Stream ${stream.id}${path}: the client cancelled the response (RST_STREAM CANCEL) after its headers arrived — the response body was closed before it was read to the end (Go: resp.Body.Close() without draining).`,
   ];
@@ -126,7 +128,7 @@ function grpcCancel(stream: Stream, rst: FrameRecord, response: FrameRecord, end
   const related: RelatedLocation[] = [at(response, `gRPC response HEADERS${endBefore === response ? answer : ''}`)];
   if (endBefore && endBefore !== response) related.push(at(endBefore, `gRPC trailers (END_STREAM)${answer}`));
   related.sort((a, b) => a.line - b.line);
-  const path = stream.path ? ` ${stream.path}` : '';
+  const path = stream.path && !stream.headersGuessed ? ` ${stream.path}` : '';
   return {
     rule: CANCELLED_RESPONSE,
     severity: 'info',

@@ -41,6 +41,8 @@ export interface StreamItem {
   method?: string;
   path?: string;
   status?: string;
+  /** Method, path or status may be another stream's: the log did not say which fields were whose. */
+  headersGuessed?: true;
   state: string;
   outcome: Outcome;
   /** "reset by client (CANCEL)" etc. */
@@ -185,7 +187,7 @@ export class TreeIndex {
     const s = conn?.streams.get(streamId);
     if (!trace || !conn || !s) return undefined;
     const item = streamItem(trace, conn, s, this.byStream.get(`${connection}#${streamId}`) ?? []);
-    const what = [s.method, s.path].filter(Boolean).join(' ') || 'a request';
+    const what = ([s.method, s.path].filter(Boolean).join(' ') || 'a request') + (s.headersGuessed && (s.method || s.path) ? ' (fields guessed)' : '');
     const opened = trace.frames.row(s.frames[0]!);
     const parts = [`Stream ${s.id} on connection ${conn.id}${conn.peer ? ` (${conn.role} side, peer ${conn.peer})` : ` (${conn.role} side)`}: ${what}${s.status_ ? ` answered ${s.status_}` : ''}.`];
     parts.push(`First seen at line ${opened.line + 1}; ${item.frames} frames, ${formatNumber(item.bodyBytes)} body bytes${item.durationMs !== undefined ? `, ${item.durationMs.toFixed(1)} ms` : ''}; ${item.outcomeText}.`);
@@ -242,6 +244,7 @@ function streamItem(trace: Trace, conn: Connection, s: Stream, findings: Finding
   return {
     connection: conn.id, id: s.id,
     ...(s.method ? { method: s.method } : {}), ...(s.path ? { path: s.path } : {}), ...(s.status_ ? { status: s.status_ } : {}),
+    ...(s.headersGuessed && (s.method || s.path || s.status_) ? { headersGuessed: true as const } : {}),
     state: s.status.state, outcome, outcomeText, frames: s.frames.length,
     bodyBytes: s.dataBytesReceived + s.dataBytesSent,
     ...(first.time !== undefined && last.time !== undefined ? { durationMs: last.time - first.time } : {}),

@@ -1,0 +1,202 @@
+/**
+ * Go logs header fields without naming the connection (`decoded hpack field`, `server|Transport
+ * encoding header`); with many connections at once their lines interleave. These tests check the
+ * parser's assignment of those lines against real runs whose truth is known (go-concurrent/: unique
+ * paths, every response echoing its request), and that a block the parser does not mark as guessed
+ * is never wrong.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { parseGoHttp2debug } from '../../../server/src/core/formats/goHttp2debug.ts';
+import type { HeaderField } from '../../../server/src/core/model/frame.ts';
+import { FrameType } from '../../../server/src/core/model/frame.ts';
+import { analyzeText } from '../../../server/src/core/analyze.ts';
+import { explainFrame } from '../../../server/src/core/knowledge/explainFrame.ts';
+import { TreeIndex } from '../../../server/src/core/views/tree.ts';
+import { presentStream } from '../../../client/src/tree/treeModel.ts';
+import { FIXTURES } from '../helpers.ts';
+
+const read = (rel: string): string => {
+  const p = join(FIXTURES, rel);
+  return (p.endsWith('.gz') ? gunzipSync(readFileSync(p)) : readFileSync(p)).toString('utf8');
+};
+
+/** The request (c, r) a block names, and whether its fields are exactly those server.go/client.go give that request. */
+function judge(h: readonly HeaderField[]): { c: number; r: number; exact: boolean } | undefined {
+  const get = (n: string): string | undefined => h.find((x) => x.name === n)?.value;
+  const ids = new Set<string>();
+  const id = (v: string | undefined, prefix: string, sep: string): void => {
+    if (v === undefined) return;
+    const at = v.indexOf(sep, prefix.length);
+    ids.add(v.startsWith(prefix) && at > 0 ? `${Number(v.slice(prefix.length, at))}/${Number(v.slice(at + sep.length, at + sep.length + 3))}` : 'bad');
+  };
+  id(get(':path'), '/c', '/r');
+  id(get('x-req'), 'c', '-r');
+  id(get('x-echo-path'), '/c', '/r');
+  id(get('x-req-echo'), 'c', '-r');
+  if (ids.size !== 1 || ids.has('bad')) return undefined;
+  const [c, r] = [...ids][0]!.split('/').map(Number) as [number, number];
+  const request = h.some((x) => x.name === ':method' || x.name === ':path');
+  const want = request
+    ? [':authority', ':method', ':path', ':scheme', ...(r % 3 === 0 ? ['x-req'] : []), 'accept-encoding', 'user-agent']
+    : [':status', 'content-type', 'x-echo-path', ...(r % 4 === 0 ? ['x-extra'] : []), ...(r % 3 === 0 ? ['x-req-echo'] : []), 'content-length', 'date'];
+  const names = h.map((x) => x.name);
+  let exact = want.length === names.length && [...want].sort().join() === [...names].sort().join();
+  if (!request) exact &&= (r % 4 !== 0 || get('x-extra') === `fourth-${r}`) && get('content-length') === String(7 * (2 + (r % 11)));
+  return { c, r, exact };
+}
+
+interface Tally { blocks: number; right: number; guessed: number; wrongUnguessed: string[] }
+
+/** Per side (fields read, fields written): how many HEADERS blocks are right, guessed, or wrong without being marked. */
+function tally(rel: string): { read: Tally; written: Tally } {
+  const parsed = parseGoHttp2debug(read(rel));
+  const f = parsed.frames;
+  const rows: number[] = [];
+  for (let i = 0; i < f.length; i++) if (f.typeOf(i) === FrameType.HEADERS) rows.push(i);
+  // Each log connection is one client connection: the one most of its blocks name.
+  const votes = new Map<string, Map<number, number>>();
+  for (const i of rows) {
+    const j = judge(f.headersOf(i) ?? []);
+    if (!j) continue;
+    const v = votes.get(f.connectionOf(i)) ?? new Map<number, number>();
+    votes.set(f.connectionOf(i), v.set(j.c, (v.get(j.c) ?? 0) + 1));
+  }
+  const client = new Map([...votes].map(([k, v]) => [k, [...v].sort((a, b) => b[1] - a[1])[0]![0]]));
+  const out = { read: { blocks: 0, right: 0, guessed: 0, wrongUnguessed: [] as string[] }, written: { blocks: 0, right: 0, guessed: 0, wrongUnguessed: [] as string[] } };
+  for (const i of rows) {
+    const t = f.isReceived(i) ? out.read : out.written;
+    const j = judge(f.headersOf(i) ?? []);
+    const right = j !== undefined && j.exact && client.get(f.connectionOf(i)) === j.c;
+    t.blocks++;
+    if (right) t.right++;
+    if (f.headersGuessedOf(i)) t.guessed++;
+    else if (!right) t.wrongUnguessed.push(`line ${f.lineOf(i) + 1}`);
+  }
+  return out;
+}
+
+describe('Go header fields of many connections at once (go-concurrent/, real)', () => {
+  for (const run of ['run-32x40', 'run-12x100']) {
+    const truth = JSON.parse(read(`go-concurrent/${run}/truth.json`)) as { requests: number; distinctPaths: number; everyEchoMatches: boolean };
+    for (const side of ['server', 'client']) {
+      it(`${run}/${side}.log: every block not marked as guessed is right, and most blocks are right`, () => {
+        assert.equal(truth.distinctPaths, truth.requests);
+        assert.ok(truth.everyEchoMatches);
+        const { read: r, written: w } = tally(`go-concurrent/${run}/${side}.log.gz`);
+        assert.equal(r.blocks, truth.requests);
+        assert.equal(w.blocks, truth.requests);
+        assert.deepEqual(r.wrongUnguessed, [], 'read blocks wrong but not marked');
+        assert.deepEqual(w.wrongUnguessed, [], 'written blocks wrong but not marked');
+        // Measured at the recording: 88–96% of blocks right per side (the assignment by the last
+        // HEADERS read / all pending lines, before the field-order model: 82–88%).
+        assert.ok(r.right >= 0.86 * r.blocks, `read: ${r.right} of ${r.blocks} right`);
+        assert.ok(w.right >= 0.86 * w.blocks, `written: ${w.right} of ${w.blocks} right`);
+        // And the marks are not given to everything: some blocks were never ambiguous.
+        assert.ok(r.guessed < r.blocks && w.guessed < w.blocks, `guessed: read ${r.guessed}, written ${w.guessed}`);
+      });
+    }
+  }
+
+  it('streams with guessed fields say so in the tree, the stream summary and the hover', () => {
+    const analysis = analyzeText(read('go-concurrent/run-32x40/server.log.gz'));
+    const trace = analysis.trace!;
+    const streams = trace.connections.flatMap((c) => [...c.streams.values()]);
+    const guessed = streams.find((s) => s.headersGuessed && s.path)!;
+    assert.ok(guessed && streams.some((s) => !s.headersGuessed));
+    const index = new TreeIndex(analysis);
+    const item = index.findStreams(String(guessed.id)).find((s) => s.connection === guessed.connection)!;
+    assert.equal(item.headersGuessed, true);
+    assert.match(presentStream(item).label, /≈ GET \/c\d+\/r\d+/);
+    assert.match(presentStream(item).tooltip, /best guess/);
+    assert.match(index.streamSummary(guessed.connection, guessed.id)!, /\(fields guessed\)/);
+    const hover = explainFrame(trace, trace.frames.row(guessed.openFrame!));
+    assert.match(hover, /best guess: the log wrote the fields of several connections interleaved/);
+    assert.match(hover, /\(a guess: the fields of several connections interleave in this log\)/);
+    // A stream whose fields were never ambiguous says nothing of the kind.
+    const sure = streams.find((s) => !s.headersGuessed && s.path)!;
+    assert.doesNotMatch(explainFrame(trace, trace.frames.row(sure.openFrame!)), /guess/);
+  });
+});
+
+describe('Go header fields of one connection (real)', () => {
+  for (const rel of ['go-undrained-body/go1.24-std-undrained/client.log', 'go-undrained-body/go1.24-std-undrained/server.log', 'go-undrained-body/go1.19-xnet-undrained/client.log', 'go-drained-body/go1.24-std-drained/client.log', 'go-drained-body/go1.24-std-drained/server.log']) {
+    it(`${rel}: no field is guessed, every HEADERS has its fields`, () => {
+      const f = parseGoHttp2debug(read(rel)).frames;
+      let headers = 0;
+      for (let i = 0; i < f.length; i++) {
+        if (f.typeOf(i) !== FrameType.HEADERS) continue;
+        headers++;
+        assert.equal(f.headersGuessedOf(i), false, `line ${f.lineOf(i) + 1}`);
+        assert.ok((f.headersOf(i)?.length ?? 0) >= 3, `line ${f.lineOf(i) + 1}`);
+      }
+      assert.ok(headers >= 40, `${headers} HEADERS`);
+    });
+  }
+});
+
+describe('Go header fields: edge cases (hand-made lines)', () => {
+  const T = '2026/11/25 03:23:20 http2: ';
+  it('two connections decoding at once: the fields go by field order, and both blocks are marked', () => {
+    const text = [
+      `${T}Framer 0xc000000001: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,
+      `${T}decoded hpack field header field ":method" = "GET"`,
+      `${T}Framer 0xc000000002: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,
+      `${T}decoded hpack field header field ":method" = "POST"`,
+      `${T}decoded hpack field header field ":path" = "/a"`,
+      `${T}decoded hpack field header field ":path" = "/b"`,
+      '',
+    ].join('\n');
+    const f = parseGoHttp2debug(text).frames;
+    // ":method" fits only the block without one; each ":path" fits either.
+    assert.deepEqual(f.headersOf(0)!.map((h) => h.value)[0], 'GET');
+    assert.deepEqual(f.headersOf(1)!.map((h) => h.value)[0], 'POST');
+    assert.equal(f.headersOf(0)!.length + f.headersOf(1)!.length, 4);
+    assert.ok(f.headersGuessedOf(0) && f.headersGuessedOf(1));
+  });
+
+  it('the echo closes a block, so later fields cannot go to it', () => {
+    const text = [
+      `${T}Framer 0xc000000001: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,
+      `${T}decoded hpack field header field ":method" = "GET"`,
+      `${T}server read frame HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,
+      `${T}Framer 0xc000000002: read HEADERS flags=END_STREAM|END_HEADERS stream=3 len=20`,
+      `${T}decoded hpack field header field ":method" = "POST"`,
+      `${T}decoded hpack field header field ":path" = "/b"`,
+      '',
+    ].join('\n');
+    const f = parseGoHttp2debug(text).frames;
+    assert.deepEqual(f.headersOf(0)!.map((h) => h.value), ['GET']);
+    assert.deepEqual(f.headersOf(1)!.map((h) => h.value), ['POST', '/b']);
+    assert.ok(!f.headersGuessedOf(0) && !f.headersGuessedOf(1));
+  });
+
+  it('encoding lines begun before a connection\'s previous write are not its own', () => {
+    const text = [
+      `${T}server encoding header ":status" = "200"`,
+      `${T}Framer 0xc000000002: wrote SETTINGS flags=ACK len=0`,
+      `${T}server encoding header ":status" = "404"`,
+      `${T}Framer 0xc000000002: wrote HEADERS flags=END_HEADERS stream=1 len=3`,
+      `${T}Framer 0xc000000001: wrote HEADERS flags=END_HEADERS stream=1 len=3`,
+      '',
+    ].join('\n');
+    const f = parseGoHttp2debug(text).frames;
+    assert.deepEqual(f.headersOf(1)!.map((h) => h.value), ['404']);
+    assert.deepEqual(f.headersOf(2)!.map((h) => h.value), ['200']);
+  });
+
+  it('fields with no block open (a log cut mid-block) go to the last block, marked', () => {
+    const text = [
+      `${T}Framer 0xc000000001: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,
+      `${T}Transport received HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,
+      `${T}decoded hpack field header field ":status" = "200"`,
+      '',
+    ].join('\n');
+    const f = parseGoHttp2debug(text).frames;
+    assert.deepEqual(f.headersOf(0)!.map((h) => h.value), ['200']);
+    assert.ok(f.headersGuessedOf(0));
+  });
+});
