@@ -66,7 +66,7 @@ class NameIds {
  * few optional fields, so this tells which open block a field continues, and which looks complete.
  */
 class FieldOrder {
-  private readonly counts = new Float64Array(256 * NEXT);
+  private readonly counts = new Float32Array(256 * NEXT);
   /** By name: 1 / how many blocks had a field after it (0: none yet), so a score is two products. */
   private readonly inverseTotals = new Float64Array(256);
   private readonly totals = new Float64Array(256);
@@ -93,54 +93,57 @@ class FieldOrder {
   }
 }
 
-/** A field block being decoded or encoded: the names of its fields so far. */
-interface Block {
-  readonly names: number[];
-  /** Has a regular (not pseudo-header) field come? Pseudo-header fields must come before any. */
-  regular: boolean;
+/**
+ * What a block holds so far, enough to weigh a field against it without reading its list: the names
+ * as bits (ids below 32; `wide` when it has a name past those), its last name, and whether a regular
+ * (not pseudo-header) field came (pseudo-header fields must come first).
+ */
+const MASKED = 32;
+
+/**
+ * How well a field named `name` continues a block (higher is better; IMPOSSIBLE or less breaks a rule
+ * of field blocks), given what the blocks seen so far looked like (`order`). `twice`: the block has
+ * the name already.
+ */
+function fit(last: number, regular: boolean, twice: boolean, name: number, pseudo: boolean, order: FieldOrder): number {
+  let score = order.score(last, name);
+  // RFC 9113 §8.3: pseudo-header fields come first, and none twice; a regular name rarely repeats.
+  if (pseudo && regular) score -= 100;
+  if (twice) score -= pseudo ? 100 : 10;
+  return score;
 }
 
-/** A block being decoded: its frame's row (HEADERS, PUSH_PROMISE, or a CONTINUATION with no opener in the log). */
-interface DecodingBlock extends Block {
-  readonly row: number;
-  readonly conn: number;
+/** Removes item `at` of a short list, keeping the order (splice would make an array of what it removes). */
+function removeAt<T>(list: T[], at: number): void {
+  if (at < 0) return;
+  for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i]!;
+  list.length--;
 }
 
-/** A block being encoded. */
-interface EncodingBlock extends Block {
-  readonly encoder: Encoder;
+/** Does `list` hold a field named `name`? (For names past the bits.) */
+function listHas(list: readonly HeaderField[] | undefined, name: string): boolean {
+  if (list === undefined) return false;
+  for (let i = 0; i < list.length; i++) if (list[i]!.name === name) return true;
+  return false;
+}
+
+/** A block being encoded (kept in a pool: a big log encodes 10^5 of them). */
+interface EncodingBlock {
+  encoder: Encoder;
   /** Lines of its first and latest field. */
-  readonly firstLine: number;
+  firstLine: number;
   lastLine: number;
   fields: HeaderField[] | undefined;
   /** Could one of its fields have gone to another block? */
   guessed: boolean;
+  mask: number;
+  last: number;
+  regular: boolean;
 }
 
-/**
- * How well a field named `name` continues `block` (higher is better; IMPOSSIBLE or less breaks a rule
- * of field blocks), given what the blocks seen so far looked like (`order`).
- */
-function fit(block: Block, name: number, pseudo: boolean, order: FieldOrder): number {
-  const names = block.names;
-  let score = 0;
-  // RFC 9113 §8.3: pseudo-header fields come first, and none twice; a regular name rarely repeats.
-  if (pseudo && block.regular) score -= 100;
-  for (let i = 0; i < names.length; i++) {
-    if (names[i] === name) { score -= pseudo ? 100 : 10; break; }
-  }
-  return score + order.score(names.length > 0 ? names[names.length - 1]! : 0, name);
-}
-
-/** Can `block` take a pseudo-header field named `name` (none after a regular field, none twice)? */
-function possibleFor(block: Block, name: number): boolean {
-  return !block.regular && !block.names.includes(name);
-}
-
-function append(block: Block, name: number, pseudo: boolean): void {
-  block.names.push(name);
-  if (!pseudo) block.regular = true;
-}
+/** Blocks learnt whole before the order is learnt from one block in LEARN_EVERY only (it has settled by then). */
+const LEARN_ALL = 4096;
+const LEARN_EVERY = 16;
 
 /**
  * `Added` is what the caller hands over with a field line, and `add(list, added)` gives `list` with
@@ -148,45 +151,56 @@ function append(block: Block, name: number, pseudo: boolean): void {
  */
 export class GoHeaderBlocks<Added> {
   private readonly names = new NameIds();
-  /** Blocks being decoded, oldest first. */
-  private readonly open: DecodingBlock[] = [];
-  /** Per connection code: its block open for decoding, and the last one it opened. */
-  private readonly openOf: Array<DecodingBlock | undefined> = [];
-  private readonly lastOpenedOf: Array<DecodingBlock | undefined> = [];
+  /** Connection codes with a block being decoded, oldest first. */
+  private readonly open: number[] = [];
+  /** Per connection code: the row of its block being decoded (-1: none), and that block's shape. */
+  private openRow = new Int32Array(64).fill(-1);
+  private openMask = new Uint32Array(64);
+  private openLast = new Uint16Array(64);
+  private openFlags = new Uint8Array(64);
+  /** Per connection code: the row of the last block it opened (-1: none), for a CONTINUATION after a close. */
+  private lastOpenedRow = new Int32Array(64).fill(-1);
+  /** Per connection code: the line of the last frame it wrote (-1: none). */
+  private lastWriteLine = new Float64Array(64).fill(-1);
   /** The order of fields in the blocks read, and in those each encoder wrote. */
   private readonly readOrder = new FieldOrder();
   private readonly writeOrder = [new FieldOrder(), new FieldOrder()];
-  /** Per connection code: the line of the last frame it wrote. */
-  private readonly lastWriteLine: number[] = [];
+  private readonly learnt = [0, 0, 0];
   private readonly encoding: EncodingBlock[] = [];
-  /** The block that took the last decoded line, and the one that took the last encoding line. */
-  private lastDecoded: DecodingBlock | undefined;
+  private readonly pool: EncodingBlock[] = [];
+  /** The connection whose block took the last decoded line (-1: none), and the block that took the last encoding line. */
+  private lastDecoded = -1;
   private lastEncoded: EncodingBlock | undefined;
-  /** The last block opened in the whole log: where decoded lines go when no block is open. */
-  private lastOpened: DecodingBlock | undefined;
+  /** How many blocks being decoded are not marked as guesses yet (when none, no line needs to mark any). */
+  private unmarked = 0;
+  /** The row of the last block opened in the whole log: where decoded lines go when no block is open. */
+  private lastOpened = -1;
 
   constructor(private readonly frames: FrameTable, private readonly add: (list: HeaderField[] | undefined, added: Added) => HeaderField[]) {}
 
   /** Is some block being decoded? (Only then do echo lines matter.) */
   get decoding(): boolean { return this.open.length > 0; }
 
+  /** The small number that stands for a header name here (callers keep it with a line they see again). */
+  nameId(name: string): number { return this.names.of(name); }
+
   /** A frame read (its Framer line). */
   read(row: number): void {
     const frames = this.frames;
     const conn = frames.connectionCodeOf(row);
+    if (conn >= this.openRow.length) this.grow(conn);
     const type = frames.typeOf(row);
-    const was = this.openOf[conn];
+    const was = this.openRow[conn]!;
     if (type === FrameType.CONTINUATION) {
       // Fields decoded from a CONTINUATION belong to the block its HEADERS/PUSH_PROMISE opened.
-      if (was !== undefined && frames.streamIdOf(was.row) === frames.streamIdOf(row)) return;
-      const last = this.lastOpenedOf[conn];
+      if (was >= 0 && frames.streamIdOf(was) === frames.streamIdOf(row)) return;
+      const last = this.lastOpenedRow[conn]!;
       this.close(conn);
-      if (last !== undefined && frames.streamIdOf(last.row) === frames.streamIdOf(row)) this.openBlock(last);
-      else this.openBlock({ row, conn, names: [], regular: false });
+      this.openBlock(conn, last >= 0 && frames.streamIdOf(last) === frames.streamIdOf(row) ? last : row);
       return;
     }
-    if (was !== undefined) this.close(conn);
-    if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) this.openBlock({ row, conn, names: [], regular: false });
+    if (was >= 0) this.close(conn);
+    if (type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) this.openBlock(conn, row);
   }
 
   /**
@@ -197,56 +211,90 @@ export class GoHeaderBlocks<Added> {
   echo(type: number, streamId: number, length: number): void {
     if (this.open.length === 0 || (type !== FrameType.HEADERS && type !== FrameType.PUSH_PROMISE && type !== FrameType.CONTINUATION)) return;
     const frames = this.frames;
-    let match: DecodingBlock | undefined;
-    for (const b of this.open) {
-      if (frames.streamIdOf(b.row) !== streamId) continue;
-      if (type !== FrameType.CONTINUATION && (frames.typeOf(b.row) !== type || frames.lengthOf(b.row) !== length)) continue;
-      if (match !== undefined) return;
-      match = b;
+    let match = -1;
+    for (const conn of this.open) {
+      const row = this.openRow[conn]!;
+      if (frames.streamIdOf(row) !== streamId) continue;
+      if (type !== FrameType.CONTINUATION && (frames.typeOf(row) !== type || frames.lengthOf(row) !== length)) continue;
+      if (match >= 0) return;
+      match = conn;
     }
-    if (match !== undefined) this.close(match.conn);
+    if (match >= 0) this.close(match);
   }
 
-  /** A decoded field: adds it to the block it belongs to. */
-  decoded(field: HeaderField, added: Added): void {
+  /** A decoded field (`name` its nameId): adds it to the block it belongs to. */
+  decoded(field: HeaderField, name: number, added: Added): void {
     const open = this.open;
-    const name = this.names.of(field.name);
+    const frames = this.frames;
     const pseudo = this.names.pseudo[name] === 1;
-    let block: DecodingBlock | undefined;
+    const bit = name < MASKED ? 1 << name : 0;
+    let conn = -1;
+    let row: number;
     let guessed = false;
-    if (open.length === 1) block = open[0]!;
-    else if (open.length === 0) {
-      // Outside every block's window (a log cut mid-block, or a Go that logs otherwise).
-      block = this.lastOpened;
-      guessed = true;
-    } else {
-      let possible = 0;
-      let bestScore = -Infinity;
-      // Newest first: on a tie the block opened last wins (an older one may be complete already).
-      for (let i = open.length - 1; i >= 0; i--) {
-        const candidate = open[i]!;
-        let score = fit(candidate, name, pseudo, this.readOrder);
-        if (score > IMPOSSIBLE) possible++;
-        if (candidate === this.lastDecoded) score += SAME_RUN;
-        if (score > bestScore) { block = candidate; bestScore = score; }
+    if (open.length === 1) conn = open[0]!;
+    else if (open.length > 1) {
+      // The run goes on when the order leaves no doubt: no other block can score above this one's
+      // score + SAME_RUN (at most 6). Then it is a guess when any other block could take the field.
+      const run = this.lastDecoded;
+      if (run >= 0 && (pseudo ? (this.openFlags[run]! & REGULAR) === 0 : bit !== 0) && (this.openMask[run]! & bit) === 0 && this.readOrder.score(this.openLast[run]!, name) > 6 - SAME_RUN) {
+        conn = run;
+        if (!pseudo) guessed = true;
+        else for (let i = 0; i < open.length && !guessed; i++) {
+          const c = open[i]!;
+          guessed = c !== run && (this.openFlags[c]! & REGULAR) === 0 && (this.openMask[c]! & bit) === 0;
+        }
+      } else {
+        let possible = 0;
+        let bestScore = -Infinity;
+        // Newest first: on a tie the block opened last wins (an older one may be complete already).
+        for (let i = open.length - 1; i >= 0; i--) {
+          const c = open[i]!;
+          const twice = bit !== 0 ? (this.openMask[c]! & bit) !== 0 : (this.openFlags[c]! & WIDE) !== 0 && listHas(frames.headersOf(this.openRow[c]!), field.name);
+          let score = fit(this.openLast[c]!, (this.openFlags[c]! & REGULAR) !== 0, twice, name, pseudo, this.readOrder);
+          if (score > IMPOSSIBLE) possible++;
+          if (c === this.lastDecoded) score += SAME_RUN;
+          if (score > bestScore) { conn = c; bestScore = score; }
+        }
+        guessed = possible !== 1;
       }
       // Every block that could have taken the field may now lack it: all of them are guesses.
-      if (possible !== 1) {
-        guessed = true;
-        for (const b of open) if (!pseudo || possibleFor(b, name)) this.frames.setHeadersGuessed(b.row, true);
+      if (guessed && this.unmarked > 0) {
+        for (const c of open) {
+          if ((this.openFlags[c]! & GUESSED) !== 0 || (pseudo && ((this.openFlags[c]! & REGULAR) !== 0 || (this.openMask[c]! & bit) !== 0))) continue;
+          this.markGuessed(c);
+        }
       }
     }
-    this.lastDecoded = block;
-    if (block === undefined) return;
-    append(block, name, pseudo);
-    this.frames.setHeaders(block.row, this.add(this.frames.headersOf(block.row), added));
-    if (guessed) this.frames.setHeadersGuessed(block.row, true);
+    this.lastDecoded = conn;
+    if (conn >= 0) {
+      row = this.openRow[conn]!;
+      this.openMask[conn]! |= bit;
+      this.openLast[conn] = name;
+      this.openFlags[conn]! |= (pseudo ? 0 : REGULAR) | (bit === 0 ? WIDE : 0);
+    } else {
+      // Outside every block's window (a log cut mid-block, or a Go that logs otherwise).
+      row = this.lastOpened;
+      if (row < 0) return;
+      guessed = true;
+    }
+    frames.setHeaders(row, this.add(frames.headersOf(row), added));
+    if (guessed) {
+      if (conn >= 0) { if ((this.openFlags[conn]! & GUESSED) === 0) this.markGuessed(conn); }
+      else frames.setHeadersGuessed(row, true);
+    }
   }
 
-  /** An encoding line's field: adds it to the block it belongs to. */
-  encoded(encoder: Encoder, field: HeaderField, line: number, added: Added): void {
-    const name = this.names.of(field.name);
+  /** Marks the block `conn` is decoding as a guess. */
+  private markGuessed(conn: number): void {
+    this.frames.setHeadersGuessed(this.openRow[conn]!, true);
+    this.openFlags[conn]! |= GUESSED;
+    this.unmarked--;
+  }
+
+  /** An encoding line's field (`name` its nameId): adds it to the block it belongs to. */
+  encoded(encoder: Encoder, field: HeaderField, name: number, line: number, added: Added): void {
     const pseudo = this.names.pseudo[name] === 1;
+    const bit = name < MASKED ? 1 << name : 0;
     let block: EncodingBlock | undefined;
     if (field.name !== BLOCK_START[encoder]) {
       let possible = 0;
@@ -255,23 +303,33 @@ export class GoHeaderBlocks<Added> {
       for (let i = this.encoding.length - 1; i >= 0; i--) {
         const b = this.encoding[i]!;
         if (b.encoder !== encoder) continue;
-        let score = fit(b, name, pseudo, order);
+        const twice = bit !== 0 ? (b.mask & bit) !== 0 : listHas(b.fields, field.name);
+        let score = fit(b.last, b.regular, twice, name, pseudo, order);
         if (score > IMPOSSIBLE) possible++;
         if (b === this.lastEncoded) score += SAME_RUN;
         if (score > bestScore) { block = b; bestScore = score; }
       }
-      if (possible > 1) for (const b of this.encoding) if (b.encoder === encoder && (!pseudo || possibleFor(b, name))) b.guessed = true;
+      if (possible > 1) {
+        for (const b of this.encoding) {
+          if (b.encoder !== encoder || (pseudo && (b.regular || (b.mask & bit) !== 0))) continue;
+          b.guessed = true;
+        }
+      }
       // None open (trailers, or a block whose start the log does not hold), or none can take it.
       if (bestScore <= IMPOSSIBLE) block = undefined;
     }
     if (block === undefined) {
-      if (this.encoding.length >= MAX_OPEN) this.encoding.shift();
-      block = { encoder, firstLine: line, lastLine: line, fields: undefined, guessed: false, names: [], regular: false };
+      if (this.encoding.length >= MAX_OPEN) this.release(this.encoding.shift()!);
+      block = this.pool.pop() ?? { encoder, firstLine: line, lastLine: line, fields: undefined, guessed: false, mask: 0, last: 0, regular: false };
+      block.encoder = encoder;
+      block.firstLine = line;
       this.encoding.push(block);
     }
-    append(block, name, pseudo);
     block.fields = this.add(block.fields, added);
     block.lastLine = line;
+    block.mask |= bit;
+    block.last = name;
+    if (!pseudo) block.regular = true;
     this.lastEncoded = block;
   }
 
@@ -284,10 +342,12 @@ export class GoHeaderBlocks<Added> {
   wrote(row: number, encoder: Encoder | undefined): void {
     const frames = this.frames;
     const conn = frames.connectionCodeOf(row);
-    const after = this.lastWriteLine[conn] ?? -1;
+    if (conn >= this.openRow.length) this.grow(conn);
+    const after = this.lastWriteLine[conn]!;
     this.lastWriteLine[conn] = frames.lineOf(row);
+    if (this.encoding.length === 0) return;
     const type = frames.typeOf(row);
-    if ((type !== FrameType.HEADERS && type !== FrameType.PUSH_PROMISE) || this.encoding.length === 0) return;
+    if (type !== FrameType.HEADERS && type !== FrameType.PUSH_PROMISE) return;
     // Unknown side: the Transport's blocks first (as a client's log has only those).
     const kind = encoder ?? (this.encoding.some((b) => b.encoder === Encoder.Transport) ? Encoder.Transport : Encoder.Server);
     const order = this.writeOrder[kind]!;
@@ -300,34 +360,99 @@ export class GoHeaderBlocks<Added> {
       // Begun in the window first, then looking complete, then the latest line.
       let score = b.lastLine;
       if (b.firstLine > after) { score += 2e12; inWindow++; }
-      if (b.names.length > 0 && order.ends(b.names[b.names.length - 1]!)) score += 1e12;
+      if (order.ends(b.last)) score += 1e12;
       if (score > bestScore) { best = i; bestScore = score; }
     }
     if (best < 0) return;
-    const block = this.encoding.splice(best, 1)[0]!;
+    const block = this.encoding[best]!;
+    removeAt(this.encoding, best);
     if (block === this.lastEncoded) this.lastEncoded = undefined;
-    if (!block.fields?.length) return;
-    frames.setHeaders(row, block.fields);
-    if (block.guessed || inWindow !== 1) frames.setHeadersGuessed(row, true);
-    // The other blocks begun in the window could have been this frame's: each is a guess now.
-    if (inWindow > 1) for (const b of this.encoding) if (b.encoder === kind && b.firstLine > after) b.guessed = true;
-    order.learn(block.names);
+    const fields = block.fields;
+    if (fields?.length) {
+      frames.setHeaders(row, fields);
+      if (block.guessed || inWindow !== 1) frames.setHeadersGuessed(row, true);
+      // The other blocks begun in the window could have been this frame's: each is a guess now.
+      if (inWindow > 1) for (const b of this.encoding) if (b.encoder === kind && b.firstLine > after) b.guessed = true;
+      this.learn(1 + kind, order, fields);
+    }
+    this.release(block);
   }
 
-  private openBlock(block: DecodingBlock): void {
-    if (this.open.length >= MAX_OPEN) this.close(this.open[0]!.conn);
-    this.open.push(block);
-    this.openOf[block.conn] = block;
-    this.lastOpenedOf[block.conn] = block;
-    this.lastOpened = block;
+  private release(block: EncodingBlock): void {
+    block.fields = undefined;
+    block.guessed = false;
+    block.mask = 0;
+    block.last = 0;
+    block.regular = false;
+    if (this.pool.length < MAX_OPEN) this.pool.push(block);
+  }
+
+  /** Learns the order of `fields` into `order` (which = 0 read, 1 + encoder written): every block at first, then a sample. */
+  private learn(which: number, order: FieldOrder, fields: readonly HeaderField[]): void {
+    const n = ++this.learnt[which]!;
+    if (n > LEARN_ALL && n % LEARN_EVERY !== 0) return;
+    const ids = new Array<number>(fields.length);
+    for (let i = 0; i < fields.length; i++) ids[i] = this.names.of(fields[i]!.name);
+    order.learn(ids);
+  }
+
+  private openBlock(conn: number, row: number): void {
+    if (this.open.length >= MAX_OPEN) this.close(this.open[0]!);
+    this.open.push(conn);
+    this.openRow[conn] = row;
+    // A block reopened by its CONTINUATION keeps what it had.
+    let mask = 0;
+    let last = 0;
+    let flags = 0;
+    const fields = this.frames.headersOf(row);
+    if (fields !== undefined) {
+      for (const f of fields) {
+        const id = this.names.of(f.name);
+        if (id < MASKED) mask |= 1 << id;
+        else flags |= WIDE;
+        if (this.names.pseudo[id] !== 1) flags |= REGULAR;
+        last = id;
+      }
+    }
+    if (this.frames.headersGuessedOf(row)) flags |= GUESSED;
+    else this.unmarked++;
+    this.openMask[conn] = mask;
+    this.openLast[conn] = last;
+    this.openFlags[conn] = flags;
+    this.lastOpenedRow[conn] = row;
+    this.lastOpened = row;
   }
 
   private close(conn: number): void {
-    const block = this.openOf[conn];
-    if (block === undefined) return;
-    this.openOf[conn] = undefined;
-    const at = this.open.indexOf(block);
-    if (at >= 0) this.open.splice(at, 1);
-    if (block.names.length > 0) this.readOrder.learn(block.names);
+    const row = this.openRow[conn]!;
+    if (row < 0) return;
+    this.openRow[conn] = -1;
+    if ((this.openFlags[conn]! & GUESSED) === 0) this.unmarked--;
+    if (this.lastDecoded === conn) this.lastDecoded = -1;
+    removeAt(this.open, this.open.indexOf(conn));
+    const fields = this.frames.headersOf(row);
+    if (fields?.length) this.learn(0, this.readOrder, fields);
+  }
+
+  /** Makes the per-connection arrays hold connection code `conn`. */
+  private grow(conn: number): void {
+    const size = Math.max(conn + 1, this.openRow.length * 2);
+    const widen = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(a: T, fill: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.openRow = widen(this.openRow, -1);
+    this.openMask = widen(this.openMask, 0);
+    this.openLast = widen(this.openLast, 0);
+    this.openFlags = widen(this.openFlags, 0);
+    this.lastOpenedRow = widen(this.lastOpenedRow, -1);
+    this.lastWriteLine = widen(this.lastWriteLine, -1);
   }
 }
+
+/** openFlags bits: a regular field came; a name past the bits came; the frame is marked as a guess. */
+const REGULAR = 1;
+const WIDE = 2;
+const GUESSED = 4;

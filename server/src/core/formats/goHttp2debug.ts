@@ -398,6 +398,8 @@ const enum HeaderLineKind { Decoded, ServerEncoding, TransportEncoding }
 interface HeaderLine extends ViewedBytes {
   kind: HeaderLineKind;
   field: HeaderField;
+  /** The field name's GoHeaderBlocks.nameId, once asked (-1 before). */
+  nameId: number;
   next: HeaderLine | undefined;
   /** The one that came after it the time before: goroutines of several connections interleave their lines. */
   next2: HeaderLine | undefined;
@@ -590,7 +592,9 @@ export function createGoHttp2debugParser(): LineParser {
    */
   const addFrame = (row: number): boolean | undefined => {
     if (!frames.isReceived(row)) {
-      const role = connections.get(frames.connectionOf(row))?.role;
+      // The connection's side says whose encoding lines a HEADERS takes (asked only for those).
+      const type = frames.typeOf(row);
+      const role = type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE ? connections.get(frames.connectionOf(row))?.role : undefined;
       blocks.wrote(row, role === 'server' ? Encoder.Server : role === 'client' ? Encoder.Transport : undefined);
       return undefined;
     }
@@ -626,13 +630,13 @@ export function createGoHttp2debugParser(): LineParser {
     }
     if (m.startsWith('decoded hpack field ')) {
       const f = parseHeaderField(m, 20 + (m.startsWith('header field ', 20) ? 13 : 0), fields);
-      if (f) blocks.decoded(f, f);
+      if (f) blocks.decoded(f, blocks.nameId(f.name), f);
       return;
     }
     const encoder = m.startsWith('Transport encoding header ') ? Encoder.Transport : m.startsWith('server encoding header ') ? Encoder.Server : undefined;
     if (encoder !== undefined) {
       const f = parseHeaderField(m, encoder === Encoder.Transport ? 26 : 23, fields);
-      if (f) blocks.encoded(encoder, f, lineNo, f);
+      if (f) blocks.encoded(encoder, f, blocks.nameId(f.name), lineNo, f);
       return;
     }
     const echo = m.startsWith('Transport received ') ? 'client' : m.startsWith('server read frame ') ? 'server' : undefined;
@@ -728,7 +732,7 @@ export function createGoHttp2debugParser(): LineParser {
     const field = parseHeaderField(latin1(b, q, e), 0, fields);
     if (!field) return undefined;
     const bytes = Uint8Array.prototype.slice.call(b, m, e);
-    return { bytes, view: viewOf(bytes), kind, field, next: undefined, next2: undefined, from: undefined, to: undefined };
+    return { bytes, view: viewOf(bytes), kind, field, nameId: -1, next: undefined, next2: undefined, from: undefined, to: undefined };
   }, 65_536, 16 << 20);
   let lastHeaderLine: HeaderLine | undefined;
   /** `list` + the line's field, as lists.add makes it; a shared result is remembered on the line. */
@@ -863,8 +867,9 @@ export function createGoHttp2debugParser(): LineParser {
       }
       if (h !== undefined) {
         lastHeaderLine = h;
-        if (h.kind === HeaderLineKind.Decoded) blocks.decoded(h.field, h);
-        else blocks.encoded(h.kind === HeaderLineKind.ServerEncoding ? Encoder.Server : Encoder.Transport, h.field, lineNo, h);
+        if (h.nameId < 0) h.nameId = blocks.nameId(h.field.name);
+        if (h.kind === HeaderLineKind.Decoded) blocks.decoded(h.field, h.nameId, h);
+        else blocks.encoded(h.kind === HeaderLineKind.ServerEncoding ? Encoder.Server : Encoder.Transport, h.field, h.nameId, lineNo, h);
         return;
       }
     }
