@@ -188,6 +188,21 @@ describe('Go header fields: edge cases (hand-made lines)', () => {
     assert.deepEqual(f.headersOf(2)!.map((h) => h.value), ['200']);
   });
 
+  it('a pushed request the server encodes starts its own block at :method', () => {
+    const text = [
+      `${T}server encoding header ":status" = "200"`,
+      `${T}server encoding header ":method" = "GET"`,
+      `${T}server encoding header ":path" = "/style.css"`,
+      `${T}Framer 0xc000000002: wrote PUSH_PROMISE flags=END_HEADERS stream=1 len=10`,
+      `${T}server encoding header "content-type" = "text/html"`,
+      `${T}Framer 0xc000000001: wrote HEADERS flags=END_HEADERS stream=1 len=5`,
+      '',
+    ].join('\n');
+    const f = parseGoHttp2debug(text).frames;
+    assert.deepEqual(f.headersOf(0)!.map((h) => h.name), [':method', ':path']);
+    assert.deepEqual(f.headersOf(1)!.map((h) => h.name), [':status', 'content-type']);
+  });
+
   it('fields with no block open (a log cut mid-block) go to the last block, marked', () => {
     const text = [
       `${T}Framer 0xc000000001: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=20`,

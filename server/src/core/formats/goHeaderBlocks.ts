@@ -9,8 +9,8 @@
  *   before the echo of the frame (`server read frame …`, `Transport received …`).
  * - Encoding runs under the connection's write lock (the Transport's wmu, the server's one write at a
  *   time): a block's `encoding` lines come after that connection's previous `wrote` line and before
- *   its `wrote HEADERS|PUSH_PROMISE`. Each block starts with the same field: the Transport's with
- *   `:authority`, the server's with `:status`.
+ *   its `wrote HEADERS|PUSH_PROMISE`. Each block starts with a known field: the Transport's with
+ *   `:authority`, the server's with `:status` (a response) or `:method` (a pushed request).
  * When a line could belong to more than one block, the choice is a guess, and the frame that takes
  * it is marked so (`headersGuessed`): from what a field block must look like (pseudo-header fields
  * first and never twice), from the connection's previous block (clients and servers repeat the same
@@ -23,8 +23,12 @@ import type { FrameTable } from '../model/frameTable.ts';
 /** Who logged an encoding line: the server (responses) or the Transport (requests, trailers). */
 export enum Encoder { Server, Transport }
 
-/** The first field of every block each encoder writes (encodeHeaders of the Transport and of writeResHeaders). */
-const BLOCK_START = [':status', ':authority'] as const;
+/**
+ * Does a field named `name` start a block this encoder writes? The Transport's encodeHeaders begins
+ * with `:authority`; the server's writeResHeaders with `:status`, its writePushPromise with `:method`.
+ */
+const startsBlock = (encoder: Encoder, name: string): boolean =>
+  encoder === Encoder.Transport ? name === ':authority' : name === ':status' || name === ':method';
 
 /** More open blocks than this are logs no Go process writes (one per connection at most): the oldest go. */
 const MAX_OPEN = 64;
@@ -296,7 +300,7 @@ export class GoHeaderBlocks<Added> {
     const pseudo = this.names.pseudo[name] === 1;
     const bit = name < MASKED ? 1 << name : 0;
     let block: EncodingBlock | undefined;
-    if (field.name !== BLOCK_START[encoder]) {
+    if (!startsBlock(encoder, field.name)) {
       let possible = 0;
       let bestScore = -Infinity;
       const order = this.writeOrder[encoder]!;

@@ -531,6 +531,8 @@ export function createGoHttp2debugParser(): LineParser {
   /** The row in `frames` of the frame read last (-1: none). */
   let lastRead = -1;
   let lastReadSummary = '';
+  /** The connection of the frame read last (its role decides whether echo lines still matter). */
+  let lastReadConnection: ConnectionInfo | undefined;
   /** Which frame each header-field line belongs to. */
   const blocks = new GoHeaderBlocks<HeaderField | HeaderLine>(frames, (list, added) => ('kind' in added ? grow(added, list) : lists.add(list, added)));
   /** `Transport creating client conn` / `server connection from` lines waiting for their Framer, in order. */
@@ -600,7 +602,7 @@ export function createGoHttp2debugParser(): LineParser {
     }
     lastRead = row;
     blocks.read(row);
-    const c = connections.get(frames.connectionOf(row));
+    const c = (lastReadConnection = connections.get(frames.connectionOf(row)));
     return c !== undefined && !c.role;
   };
 
@@ -878,7 +880,7 @@ export function createGoHttp2debugParser(): LineParser {
       // connection read last is unknown, or while the log has no Framer line at all (level 1).
       const echo = c0 === 115 ? P_SERVER_READ : P_TRANSPORT_RECV;
       if (matchWords(bView, b, m, e, echo)) {
-        const c = lastRead >= 0 ? connections.get(frames.connectionOf(lastRead)) : undefined;
+        const c = lastReadConnection;
         if (framerLines > 0 && (lastRead < 0 || (c !== undefined && c.role))) {
           if (blocks.decoding) echoBytes(b, m + echo.bytes.length, e);
           return;
