@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { parseGoHttp2debug } from '../../../server/src/core/formats/goHttp2debug.ts';
+import fc from 'fast-check';
+import { parseGoHttp2debug, parseGoHttp2debugByLines } from '../../../server/src/core/formats/goHttp2debug.ts';
 import type { HeaderField } from '../../../server/src/core/model/frame.ts';
 import { FrameType } from '../../../server/src/core/model/frame.ts';
 import { analyzeText } from '../../../server/src/core/analyze.ts';
@@ -213,5 +214,35 @@ describe('Go header fields: edge cases (hand-made lines)', () => {
     const f = parseGoHttp2debug(text).frames;
     assert.deepEqual(f.headersOf(0)!.map((h) => h.value), ['200']);
     assert.ok(f.headersGuessedOf(0));
+  });
+});
+
+describe('Go header fields: any interleaving (fast-check, hand-made line shapes)', () => {
+  const T = '2026/11/25 03:23:20 http2: ';
+  const framer = fc.constantFrom('0xc000000001', '0xc000000002', '0xc000000003', '0xc000000004');
+  const stream = fc.constantFrom(1, 3, 5);
+  const name = fc.constantFrom(':status', ':method', ':path', ':authority', ':scheme', 'content-type', 'date', 'user-agent', 'x-a');
+  const line = fc.oneof(
+    fc.tuple(framer, fc.constantFrom('read', 'wrote'), fc.constantFrom('HEADERS flags=END_HEADERS', 'HEADERS', 'CONTINUATION flags=END_HEADERS', 'PUSH_PROMISE flags=END_HEADERS', 'DATA'), stream)
+      .map(([f, dir, type, s]) => `${T}Framer ${f}: ${dir} ${type} stream=${s} len=${type === 'DATA' ? '0 data=""' : '7'}`),
+    fc.tuple(fc.constantFrom('server read frame', 'Transport received'), fc.constantFrom('HEADERS flags=END_HEADERS', 'CONTINUATION flags=END_HEADERS'), stream)
+      .map(([who, type, s]) => `${T}${who} ${type} stream=${s} len=7`),
+    fc.tuple(fc.constantFrom('decoded hpack field header field', 'server encoding header', 'Transport encoding header'), name, fc.nat(9))
+      .map(([what, n, v]) => `${T}${what} "${n}" = "v${v}"`),
+  );
+
+  it('no decoded field is lost or given twice, and the byte path agrees with the string reference', () => {
+    fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), (lines) => {
+      const text = lines.join('\n') + '\n';
+      const parsed = parseGoHttp2debug(text);
+      assert.deepStrictEqual(parsed, parseGoHttp2debugByLines(text));
+      // Every decoded line after the first block read lands in exactly one frame's fields.
+      const firstRead = lines.findIndex((l) => / read (HEADERS|CONTINUATION|PUSH_PROMISE)/.test(l));
+      const decoded = firstRead < 0 ? 0 : lines.slice(firstRead).filter((l) => l.includes('decoded hpack field')).length;
+      const f = parsed.frames;
+      let held = 0;
+      for (let i = 0; i < f.length; i++) if (f.isReceived(i)) held += f.headersOf(i)?.length ?? 0;
+      assert.equal(held, decoded);
+    }), { numRuns: 800 });
   });
 });
