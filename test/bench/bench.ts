@@ -22,8 +22,8 @@ async function gunzipTo(gz: string, out: string): Promise<string> {
 
 /** The worker is bundled like the shipped server and CLI, so the bench measures what ships. */
 const workerJs = join(work, 'worker.js');
-function worker(mode: string, file: string, nodeArgs: readonly string[] = []): Record<string, number> {
-  const out = execFileSync(process.execPath, [...nodeArgs, workerJs, mode, file], { cwd: root, maxBuffer: 1 << 20 }).toString();
+function worker(mode: string, file: string, nodeArgs: readonly string[] = [], extra: readonly string[] = []): Record<string, number> {
+  const out = execFileSync(process.execPath, [...nodeArgs, workerJs, mode, file, ...extra], { cwd: root, maxBuffer: 1 << 20 }).toString();
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 
@@ -113,10 +113,14 @@ async function main(): Promise<void> {
       console.log(`  ratios       h2lens / wc -l = ${fmt(h.ms! / wcMs)}× · h2lens / naive scan = ${fmt(h.ms! / naive.ms!, 2)}× (medians; full analysis vs the quick script)`);
     }
   }
-  const tree = worker('tree', inputs[0]!.file);
+  const tree = worker('tree', inputs[0]!.file, [], [join(root, 'test/fixtures/big-log/client-undrained.log')]);
   console.log(`\n## Connections view on the same log (${fmt(tree.streams!, 0)} streams; biggest connection ${fmt(tree.treeStreamsInBiggest!, 0)})`);
   console.log(`  first pages  ${fmt(tree.treeFirstPagesMs!, 1)} ms (index + connections + first and last 1,000 streams + 1,000 frames)`);
   console.log(`  next page    ${fmt(tree.treeNextPageMs!, 2)} ms ("Show next 1000")`);
+  console.log(`\n## Exactness at scale (same log; truth: big-log/truth.json and the Go client's own log)`);
+  console.log(`  cancelled-response  ${tree.cancelledResponses} findings on ${tree.cancelledConnections} connection(s); truth: the undrained Go client reset ${tree.truthResets} of its ${tree.clientStreams} streams · missed ${tree.resetsMissed} · extra ${tree.resetsExtra}`);
+  console.log(`  paths named         ${tree.namedPaths} in those findings, ${tree.namedPathsWrong} not the request the client sent on that stream (the rest are left out: their fields were a guess)`);
+  console.log(`  above information elsewhere  ${tree.aboveInfoElsewhere} (besides the GOAWAY warnings of h2load's early-closing connections)`);
   // The editor side: the bundled language server, as VS Code drives it.
   const { lspBench } = await import('./lsp.ts');
   await lspBench(inputs[0]!.file, tree.lines!);

@@ -2,7 +2,8 @@
  * One measurement in a fresh process (so peak RSS is its own): `worker.ts MODE FILE`.
  * MODE: h2lens (streaming analysis), naive (readline + one regex per line), tree (analysis + tree pages).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { analyzeStream } from '../../server/src/core/stream.ts';
 import { openLogFile } from '../../server/src/fileSource.ts';
@@ -48,8 +49,54 @@ async function main(): Promise<Record<string, number>> {
     const t2 = performance.now();
     index.streams(biggest.id, 5000, 1000);
     out.treeNextPageMs = performance.now() - t2;
+    Object.assign(out, exactness(a.findings, process.argv[4]));
   }
   return out;
+}
+
+/**
+ * #8's exactness at scale, on the big log: the cancelled responses of the undrained Go client, and the
+ * paths their findings name checked against that client's own log (`clientLog`: one connection, so its
+ * `Transport encoding header ":path"` line before each `wrote HEADERS` is that stream's, no guess).
+ */
+function exactness(findings: ReadonlyArray<{ rule: string; severity: string; connection?: string; message: string }>, clientLog: string | undefined): Record<string, number> {
+  const cancelled = findings.filter((f) => f.rule === 'cancelled-response');
+  const cancelledOn = new Set(cancelled.map((f) => f.connection));
+  const out: Record<string, number> = {
+    cancelledResponses: cancelled.length,
+    cancelledConnections: cancelledOn.size,
+    // Above information anywhere but on the undrained connection and h2load B's early-closing ones (GOAWAY warnings).
+    aboveInfoElsewhere: findings.filter((f) => f.severity !== 'info' && !cancelledOn.has(f.connection) && f.rule !== 'goaway').length,
+  };
+  if (!clientLog) return out;
+  const pathOf = new Map<number, string>();
+  let path: string | undefined;
+  for (const line of readFileSync(clientLog, 'utf8').split('\n')) {
+    const p = line.indexOf('Transport encoding header ":path" = "');
+    if (p >= 0) path = line.slice(p + 37, line.lastIndexOf('"'));
+    const w = line.indexOf(': wrote HEADERS ');
+    if (w >= 0 && path !== undefined) {
+      const s = line.indexOf(' stream=', w);
+      pathOf.set(Number.parseInt(line.slice(s + 8), 10), path);
+      path = undefined;
+    }
+  }
+  let named = 0;
+  let wrong = 0;
+  for (const f of cancelled) {
+    // "Stream 17 GET /empty/9: …" names the request; "Stream 17: …" does not (its fields were a guess).
+    const m = /^Stream (\d+) (?:[A-Z]+ )?(\/[^ :]*):/.exec(f.message);
+    if (!m) continue;
+    named++;
+    if (pathOf.get(Number(m[1])) !== m[2]) wrong++;
+  }
+  // The streams truth.json (beside the client's log) says the client reset, against those reported.
+  const truth = JSON.parse(readFileSync(join(dirname(clientLog), 'truth.json'), 'utf8')) as { expected: Array<{ finding: string; streams?: number[] }> };
+  const expected = new Set(truth.expected.find((e) => e.finding === 'client-rst-stream-cancel')?.streams ?? []);
+  const reported = new Set(cancelled.map((f) => Number(/^Stream (\d+)/.exec(f.message)?.[1])));
+  const missed = [...expected].filter((s) => !reported.has(s)).length;
+  const extra = [...reported].filter((s) => !expected.has(s)).length;
+  return { ...out, namedPaths: named, namedPathsWrong: wrong, clientStreams: pathOf.size, truthResets: expected.size, resetsMissed: missed, resetsExtra: extra };
 }
 
 main().then((r) => {

@@ -16,12 +16,15 @@ export const streamStateViolationRule: Rule = {
   description: 'A frame that the RFC 9113 §5.1 stream state machine forbids in the stream\'s current state.',
   check(trace: Trace): Finding[] {
     const findings: Finding[] = [];
-    for (const f of trace.frames) {
-      if (!f.violation) continue;
+    const frames = trace.frames;
+    // By row, not by frame object: 10^6 frames, a handful with a violation.
+    for (let i = 0; i < frames.length; i++) {
+      if (frames.extrasOf(i)?.violation === undefined) continue;
+      const f = frames.row(i);
       const conn = trace.connectionById.get(f.connection);
       const stream = conn?.streams.get(f.streamId);
       const opener = stream?.openFrame !== undefined ? trace.frames.get(stream.openFrame) : undefined;
-      const v = f.violation;
+      const v = f.violation!;
       const by = f.direction === 'sent' ? 'This endpoint' : 'The peer';
       findings.push({
         rule: STREAM_STATE_VIOLATION, severity: 'error', line: f.line, startChar: f.startChar, endChar: f.endChar,
