@@ -14,6 +14,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -91,6 +92,8 @@ function makeWorkspace(dir: string): void {
   writeFileSync(path.join(dir, 'app.log'), '2026-11-24T12:00:00Z INFO starting\n2026-11-24T12:00:01Z INFO listening on :8080\n2026-11-24T12:00:02Z WARN slow request /api/users 1.2s\n');
   cpSync(path.join(FIXTURES, 'client.go'), path.join(dir, 'main.go'));
   writeFileSync(path.join(dir, 'go.mod'), 'module example.com/undrained\n\ngo 1.19\n');
+  // A real Go server's log of 32 connections at once: header fields interleave, some streams' are guesses.
+  writeFileSync(path.join(dir, 'concurrent.log'), gunzipSync(readFileSync(path.join(ROOT, 'test/fixtures/go-concurrent/run-32x40/server.log.gz'))));
   // A real TLS capture of the same story with the client's key log beside it ("Open Capture").
   const tls = path.join(ROOT, 'test/fixtures/tshark/tls-hold');
   mkdirSync(path.join(dir, 'capture'), { recursive: true });

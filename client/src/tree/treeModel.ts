@@ -56,7 +56,8 @@ const OUTCOME_COLOR: Record<Outcome, string | undefined> = { ok: 'testing.iconPa
 
 export function presentStream(s: StreamItem, t: Translate = identity): NodePresentation {
   const request = [s.method, s.path].filter(Boolean).join(' ');
-  const label = t('stream {0}{1}{2}', s.id, request ? ` ${s.headersGuessed ? '≈ ' : ''}${request}` : '', s.status ? ` → ${s.status}` : '');
+  // ≈: the fields shown (or missing) are a guess; it goes before the first of them.
+  const label = t('stream {0}{1}{2}', s.id, request ? ` ${s.headersGuessed ? '≈ ' : ''}${request}` : s.headersGuessed ? ' ≈' : '', s.status ? ` → ${s.status}` : '');
   const duration = s.durationMs !== undefined ? t('{0} ms', s.durationMs.toFixed(1)) : '';
   const description = [s.outcomeText, t('{0} frames', s.frames), t('{0} B', s.bodyBytes), duration, problemText(s.problem, t)].filter(Boolean).join(' · ');
   const tooltip = [

@@ -117,6 +117,12 @@ describe('Go header fields of many connections at once (go-concurrent/, real)', 
     const hover = explainFrame(trace, trace.frames.row(guessed.openFrame!));
     assert.match(hover, /best guess: the log wrote the fields of several connections interleaved/);
     assert.match(hover, /\(a guess: the fields of several connections interleave in this log\)/);
+    // A request whose every field went to other blocks: the hover says so, the tree marks the stream.
+    const bare = streams.find((s) => s.headersGuessed && !s.path && s.openFrame !== undefined && trace.frames.headersOf(s.openFrame) === undefined)!;
+    assert.ok(bare, 'run-32x40 has requests left with no field (6 when recorded)');
+    assert.match(explainFrame(trace, trace.frames.row(bare.openFrame!)), /none could be tied to this frame/);
+    const bareItem = index.findStreams(String(bare.id)).find((s) => s.connection === bare.connection)!;
+    assert.match(presentStream(bareItem).label, new RegExp(`^stream ${bare.id} ≈`));
     // A stream whose fields were never ambiguous says nothing of the kind.
     const sure = streams.find((s) => !s.headersGuessed && s.path)!;
     assert.doesNotMatch(explainFrame(trace, trace.frames.row(sure.openFrame!)), /guess/);

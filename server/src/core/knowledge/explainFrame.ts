@@ -54,7 +54,7 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
   if (f.headers?.length) {
     facts.push(`Header fields: ${f.headers.slice(0, 8).map((h) => `\`${h.name}: ${truncate(h.value, 40)}\``).join(', ')}${f.headers.length > 8 ? ', …' : ''}`);
     if (f.headersGuessed) facts.push(GUESSED_FIELDS);
-  }
+  } else if (f.headersGuessed) facts.push('Header fields: none could be tied to this frame: the log wrote the fields of several connections interleaved without saying whose they were (Go does not name the Framer on its hpack lines).');
   if (f.time !== undefined) facts.push(`Time: ${formatTime(f.time)}`);
   for (const fact of facts) lines.push(`- ${fact}`);
 

@@ -327,12 +327,11 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
       if (stream.openFrame === undefined) stream.openFrame = index;
       const headers = frames.headersOf(index);
       if (headers) {
-        let taken = true;
         if (fromClient && initiator === 'client' && !stream.requestHeaders) stream.requestHeaders = headers;
         else if (!fromClient && !stream.responseHeaders) stream.responseHeaders = headers;
-        else taken = false;
-        if (taken && frames.headersGuessedOf(index)) stream.headersGuessed = true;
       }
+      // A request or response whose fields were guessed (some may be another stream's, or all gone to one).
+      if (frames.headersGuessedOf(index) && (fromClient ? initiator === 'client' && stream.requestHeaders === headers : stream.responseHeaders === headers)) stream.headersGuessed = true;
     }
     if (type === FrameType.DATA) {
       if (received) stream.dataBytesReceived += frames.lengthOf(index);

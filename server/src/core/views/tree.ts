@@ -244,7 +244,7 @@ function streamItem(trace: Trace, conn: Connection, s: Stream, findings: Finding
   return {
     connection: conn.id, id: s.id,
     ...(s.method ? { method: s.method } : {}), ...(s.path ? { path: s.path } : {}), ...(s.status_ ? { status: s.status_ } : {}),
-    ...(s.headersGuessed && (s.method || s.path || s.status_) ? { headersGuessed: true as const } : {}),
+    ...(s.headersGuessed ? { headersGuessed: true as const } : {}),
     state: s.status.state, outcome, outcomeText, frames: s.frames.length,
     bodyBytes: s.dataBytesReceived + s.dataBytesSent,
     ...(first.time !== undefined && last.time !== undefined ? { durationMs: last.time - first.time } : {}),
