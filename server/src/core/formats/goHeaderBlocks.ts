@@ -240,7 +240,8 @@ export class GoHeaderBlocks<Added> {
       // The run goes on when the order leaves no doubt: no other block can score above this one's
       // score + SAME_RUN (at most 6). Then it is a guess when any other block could take the field.
       const run = this.lastDecoded;
-      if (run >= 0 && (pseudo ? (this.openFlags[run]! & REGULAR) === 0 : bit !== 0) && (this.openMask[run]! & bit) === 0 && this.readOrder.score(this.openLast[run]!, name) > 6 - SAME_RUN) {
+      // (Only for names with a bit: a name past the bits needs its list read to rule out a repeat.)
+      if (run >= 0 && bit !== 0 && (!pseudo || (this.openFlags[run]! & REGULAR) === 0) && (this.openMask[run]! & bit) === 0 && this.readOrder.score(this.openLast[run]!, name) > 6 - SAME_RUN) {
         conn = run;
         if (!pseudo) guessed = true;
         else for (let i = 0; i < open.length && !guessed; i++) {
