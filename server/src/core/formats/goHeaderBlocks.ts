@@ -11,10 +11,11 @@
  *   time): a block's `encoding` lines come after that connection's previous `wrote` line and before
  *   its `wrote HEADERS|PUSH_PROMISE`. Each block starts with a known field: the Transport's with
  *   `:authority`, the server's with `:status` (a response) or `:method` (a pushed request).
- * When a line could belong to more than one block, the choice is a guess, and the frame that takes
- * it is marked so (`headersGuessed`): from what a field block must look like (pseudo-header fields
- * first and never twice), from the connection's previous block (clients and servers repeat the same
- * fields in the same order), and from runs (a goroutine often logs several lines in a row).
+ * When a line could belong to more than one block, the choice is a guess, and every frame that could
+ * have taken it is marked so (`headersGuessed`). The choice goes by what a field block must look like
+ * (pseudo-header fields first and never twice), by the order of fields in the blocks seen so far (one
+ * process repeats one shape with a few optional fields), and by runs (a goroutine often logs several
+ * lines in a row).
  */
 import type { HeaderField } from '../model/frame.ts';
 import { FrameType } from '../model/frame.ts';
