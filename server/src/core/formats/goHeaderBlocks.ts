@@ -118,6 +118,9 @@ function fit(last: number, regular: boolean, twice: boolean, name: number, pseud
   return score;
 }
 
+/** Can a block take a pseudo-header field whose name has `bit`? Not after a regular field, not twice (RFC 9113 §8.3). */
+const takesPseudo = (regular: boolean, mask: number, bit: number): boolean => !regular && (mask & bit) === 0;
+
 /** Removes item `at` of a short list, keeping the order (splice would make an array of what it removes). */
 function removeAt<T>(list: T[], at: number): void {
   if (at < 0) return;
@@ -247,7 +250,7 @@ export class GoHeaderBlocks<Added> {
         if (!pseudo) guessed = true;
         else for (let i = 0; i < open.length && !guessed; i++) {
           const c = open[i]!;
-          guessed = c !== run && (this.openFlags[c]! & REGULAR) === 0 && (this.openMask[c]! & bit) === 0;
+          guessed = c !== run && takesPseudo((this.openFlags[c]! & REGULAR) !== 0, this.openMask[c]!, bit);
         }
       } else {
         let possible = 0;
@@ -266,7 +269,7 @@ export class GoHeaderBlocks<Added> {
       // Every block that could have taken the field may now lack it: all of them are guesses.
       if (guessed && this.unmarked > 0) {
         for (const c of open) {
-          if ((this.openFlags[c]! & GUESSED) !== 0 || (pseudo && ((this.openFlags[c]! & REGULAR) !== 0 || (this.openMask[c]! & bit) !== 0))) continue;
+          if ((this.openFlags[c]! & GUESSED) !== 0 || (pseudo && !takesPseudo((this.openFlags[c]! & REGULAR) !== 0, this.openMask[c]!, bit))) continue;
           this.markGuessed(c);
         }
       }
@@ -317,7 +320,7 @@ export class GoHeaderBlocks<Added> {
       }
       if (possible > 1) {
         for (const b of this.encoding) {
-          if (b.encoder !== encoder || (pseudo && (b.regular || (b.mask & bit) !== 0))) continue;
+          if (b.encoder !== encoder || (pseudo && !takesPseudo(b.regular, b.mask, bit))) continue;
           b.guessed = true;
         }
       }

@@ -11,8 +11,8 @@ import { formatNumber } from '../numberText.ts';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
-/** Said of fields a format assigned by a guess (FrameEvent.headersGuessed). */
-const GUESSED_FIELDS = 'These fields are a best guess: the log wrote the fields of several connections interleaved without saying whose they were (Go does not name the Framer on its hpack lines), so some may be another stream\'s.';
+/** Why a format's fields are a guess (FrameEvent.headersGuessed). */
+const INTERLEAVED = 'the log wrote the fields of several connections interleaved without saying whose they were (Go does not name the Framer on its hpack lines)';
 
 function describeDirection(conn: Connection | undefined, f: FrameRecord): string {
   const me = conn?.role && conn.role !== 'unknown' ? conn.role : 'logging endpoint';
@@ -53,8 +53,8 @@ export function explainFrame(trace: Trace, f: FrameRecord): string {
   if (f.dataPreview !== undefined && f.length > 0) facts.push(`Data: \`${truncate(f.dataPreview, 80)}\`${f.dataOmitted ? ` (+${f.dataOmitted} bytes not logged)` : ''}`);
   if (f.headers?.length) {
     facts.push(`Header fields: ${f.headers.slice(0, 8).map((h) => `\`${h.name}: ${truncate(h.value, 40)}\``).join(', ')}${f.headers.length > 8 ? ', …' : ''}`);
-    if (f.headersGuessed) facts.push(GUESSED_FIELDS);
-  } else if (f.headersGuessed) facts.push('Header fields: none could be tied to this frame: the log wrote the fields of several connections interleaved without saying whose they were (Go does not name the Framer on its hpack lines).');
+    if (f.headersGuessed) facts.push(`These fields are a best guess: ${INTERLEAVED}, so some may be another stream's.`);
+  } else if (f.headersGuessed) facts.push(`Header fields: none could be tied to this frame: ${INTERLEAVED}.`);
   if (f.time !== undefined) facts.push(`Time: ${formatTime(f.time)}`);
   for (const fact of facts) lines.push(`- ${fact}`);
 
