@@ -10,6 +10,9 @@ import type { Analysis } from '../../server/src/core/analyze.ts';
 import { analyzeText } from '../../server/src/core/analyze.ts';
 import type { Detection } from '../../server/src/core/formats/detect.ts';
 import { detectBytes, detectText } from '../../server/src/core/formats/detect.ts';
+import { GoByteFeeder, MAX_LINE_BYTES } from '../../server/src/core/formats/goHttp2debug.ts';
+import { MAX_LINE_CHARS } from '../../server/src/core/formats/incremental.ts';
+import { CHUNK_PARSERS } from '../../server/src/core/formats/registry.ts';
 import { fixture } from './helpers.ts';
 
 /** The contract: no throw, and either an error or (when parsed) a trace with notes if nothing was found. */
@@ -160,5 +163,63 @@ describe('bad input never throws', () => {
   it('lone surrogates, NUL after 64 KiB, and mixed line endings', () => {
     check('http2: Framer 0xc0: wrote DATA stream=1 len=1 data="\ud800"\n\ud800\udc00\udfff');
     check('a\n'.repeat(40000) + '\u0000' + '\r\r\n\n\r');
+  });
+});
+
+/**
+ * Lines too long to be any format's line (hand-made giant lines put into real logs): the incremental
+ * readers pass over them without keeping them, count them as lines, and say so when one had the Go
+ * tag; the rest of the log reads as if they were short lines.
+ */
+describe('giant lines in the incremental readers', () => {
+  const CHUNK = 1 << 18;
+  const realLines = fixture('go-undrained-body/go1.24-std-empty/client.log').split('\n');
+  const mid = realLines.length >> 1;
+  const withLines = (inserted: Buffer[]): Buffer => Buffer.concat([
+    Buffer.from(realLines.slice(0, mid).join('\n') + '\n'),
+    ...inserted.flatMap((b) => [b, Buffer.from('\n')]),
+    Buffer.from(realLines.slice(mid).join('\n')),
+  ]);
+
+  it('Go byte feeder: a 70 MB tagged line and a 1 MB untagged one, then a 10 MB untagged one; what it holds stays bounded', () => {
+    const tagged = Buffer.concat([Buffer.from('2025/01/01 00:00:00.000000 http2: Framer 0xc000: wrote DATA stream=1 len=5 data="'), Buffer.alloc(70 << 20, 120), Buffer.from('"')]);
+    const untagged = Buffer.alloc(1 << 20, 121);
+    const feed = (bytes: Buffer): { parsed: ReturnType<GoByteFeeder['finish']>; held: number } => {
+      const feeder = new GoByteFeeder();
+      let held = 0;
+      for (let i = 0; i < bytes.length; i += CHUNK) {
+        feeder.write(bytes.subarray(i, i + CHUNK));
+        held = Math.max(held, (feeder as unknown as { carryBytes: number }).carryBytes);
+      }
+      return { parsed: feeder.finish(), held };
+    };
+    const giant = feed(withLines([tagged, untagged]));
+    const short = feed(withLines([Buffer.from('a'), Buffer.from('b')]));
+    assert.ok(giant.held <= MAX_LINE_BYTES + CHUNK, `held ${giant.held}`);
+    // Without the tag in its first 64 KB, a line is dropped at once.
+    const noTag = feed(withLines([Buffer.alloc(10 << 20, 121)]));
+    assert.ok(noTag.held < (1 << 20), `held ${noTag.held}`);
+    assert.equal(noTag.parsed.frames.length, short.parsed.frames.length);
+    assert.deepEqual(noTag.parsed.notes, short.parsed.notes);
+    assert.equal(giant.parsed.lineCount, short.parsed.lineCount);
+    assert.equal(giant.parsed.frames.length, short.parsed.frames.length);
+    for (let i = 0; i < short.parsed.frames.length; i++) assert.equal(giant.parsed.frames.lineOf(i), short.parsed.frames.lineOf(i));
+    assert.deepEqual(giant.parsed.notes, [...short.parsed.notes, `Line ${mid + 1} is longer than 64 MB, which no Go http2debug line is: it was passed over, not read.`]);
+  });
+
+  it('text line splitter (nghttp -v): a line of 70 M characters is passed over with a note', () => {
+    const lines = fixture('nghttp/nghttp-v-fetch-assets.log').split('\n');
+    const at = lines.length >> 1;
+    const read = (inserted: string): ReturnType<ReturnType<(typeof CHUNK_PARSERS)[string]>['finish']> => {
+      const parser = CHUNK_PARSERS['nghttp-verbose']!();
+      const text = [...lines.slice(0, at), inserted, ...lines.slice(at)].join('\n');
+      for (let i = 0; i < text.length; i += CHUNK) parser.write(text.slice(i, i + CHUNK));
+      return parser.finish();
+    };
+    const giant = read('z'.repeat(MAX_LINE_CHARS + (6 << 20)));
+    const short = read('z');
+    assert.equal(giant.lineCount, short.lineCount);
+    assert.equal(giant.frames.length, short.frames.length);
+    assert.deepEqual(giant.notes, [...short.notes, `Line ${at + 1} is longer than 64 M characters, which no line of this format is: it was passed over, not read.`]);
   });
 });

@@ -311,24 +311,67 @@ export class GoByteFeeder {
   private carry: Buffer | undefined;
   /** Later chunks of a line still without its end (copies: the reader may reuse its chunks). */
   private carryMore: Buffer[] = [];
+  /** Bytes held in carry and carryMore. */
+  private carryBytes = 0;
+  /** The carried line has the tag within its first TAG_WINDOW bytes (known once it is that long). */
+  private carryHasTag = false;
+  /** The line being passed over without being kept (see write), until its end. */
+  private skipping = false;
+  /** Lines passed over for their length: how many that had the tag, the first of them, the longest. */
+  private tooLong = 0;
+  private firstTooLong = -1;
 
   write(chunk: Buffer): void {
-    if (this.carry !== undefined) {
+    if (this.skipping) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) return;
+      this.skipping = false;
+      this.lines++;
+      chunk = chunk.subarray(nl + 1);
+    } else if (this.carry !== undefined) {
       // Only the line split across chunks is joined, once its end arrives: copying every chunk behind
       // the carry would copy the whole file once more, and a giant line once per chunk.
       const nl = chunk.indexOf(10);
       if (nl < 0) {
         this.carryMore.push(Buffer.from(chunk));
+        this.carryBytes += chunk.length;
+        this.boundCarry();
         return;
       }
       const joined = Buffer.concat([this.carry, ...this.carryMore, chunk.subarray(0, nl + 1)]);
       this.carry = undefined;
       this.carryMore = [];
+      this.carryBytes = 0;
       this.scan(joined);
       if (this.carry !== undefined) throw new Error('unreachable: a joined line ends with its newline');
       chunk = chunk.subarray(nl + 1);
     }
     this.scan(chunk);
+  }
+
+  /**
+   * A line still without its end is not kept past what a Go line can be: one without the tag in its
+   * first TAG_WINDOW bytes is no HTTP/2 line (Go's log prefix is short), and one past MAX_LINE_BYTES
+   * is no line Go writes (a field is at most a few MB, quoted). Either is passed over to its end, so a
+   * file of one 300 MB line costs no 300 MB of memory.
+   */
+  private boundCarry(): void {
+    if (this.carryBytes <= TAG_WINDOW) return;
+    let drop = this.carryBytes > MAX_LINE_BYTES;
+    if (!drop && !this.carryHasTag) {
+      // The line grew past the window: is the tag in it? (Asked once per line.)
+      const head = Buffer.concat([this.carry!, ...this.carryMore]).subarray(0, TAG_WINDOW + TAG_BYTES.length);
+      drop = head.indexOf(TAG_BYTES) < 0;
+      this.carryHasTag = !drop;
+    }
+    if (!drop) return;
+    if (this.carryBytes > MAX_LINE_BYTES) {
+      if (this.tooLong++ === 0) this.firstTooLong = this.lines;
+    }
+    this.carry = undefined;
+    this.carryMore = [];
+    this.carryBytes = 0;
+    this.skipping = true;
   }
 
   private scan(buf: Buffer): void {
@@ -363,21 +406,35 @@ export class GoByteFeeder {
     }
     this.lines = lineNo;
     this.carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : undefined;
+    this.carryBytes = this.carry?.length ?? 0;
+    this.carryHasTag = false;
   }
 
   finish(): ParsedLog {
     const carry = this.carryMore.length ? Buffer.concat([this.carry!, ...this.carryMore]) : this.carry;
     this.carryMore = [];
-    if (carry && carry.length) {
+    if (this.skipping) {
+      this.skipping = false;
+      this.lines++;
+    } else if (carry && carry.length) {
       const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
       const tag = carry.indexOf(TAG_BYTES);
       if (tag >= 0 && tag < end) this.parser.bytesLine(carry, 0, end, tag, this.lines, isAscii(carry.subarray(0, end)));
       this.lines++;
       this.carry = undefined;
     }
-    return this.parser.finish(this.lines);
+    const parsed = this.parser.finish(this.lines);
+    if (this.tooLong > 0) {
+      parsed.notes.push(`${this.tooLong === 1 ? 'Line' : `${this.tooLong} lines, the first`} ${this.firstTooLong + 1} ${this.tooLong === 1 ? 'is' : 'are'} longer than ${MAX_LINE_BYTES >> 20} MB, which no Go http2debug line is: ${this.tooLong === 1 ? 'it was' : 'they were'} passed over, not read.`);
+    }
+    return parsed;
   }
 }
+
+/** A Go line's `http2: ` comes within its first bytes (after the date, and a file:line or slog prefix). */
+const TAG_WINDOW = 1 << 16;
+/** Longer than any line Go writes: header values are at most a few MB (MaxHeaderBytes), quoted up to 4×. */
+export const MAX_LINE_BYTES = 64 << 20;
 
 /** Is the first `http2: ` of the line starting at `pos` at `at`? (No `h` before it: it is the first.) */
 function tagAt(b: Buffer, bv: DataView, pos: number, at: number, nl: number): boolean {

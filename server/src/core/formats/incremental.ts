@@ -17,15 +17,33 @@ export function parseAll(parser: ChunkParser, text: string): ParsedLog {
 /** A line-based format as a chunk parser: `onLine` for every line, `finish(lineCount)` at the end. */
 export function lineChunkParser(onLine: (line: string, lineNo: number) => void, finish: (lineCount: number) => ParsedLog): ChunkParser {
   const lines = new LineSplitter(onLine);
-  return { write: (chunk) => lines.write(chunk), finish: () => finish(lines.end()) };
+  return {
+    write: (chunk) => lines.write(chunk),
+    finish: () => {
+      const parsed = finish(lines.end());
+      const note = lines.tooLongNote();
+      if (note) parsed.notes.push(note);
+      return parsed;
+    },
+  };
 }
 
 /**
+ * Longer than any line a line-based HTTP/2 log writes (a header field is at most a few MB): such a
+ * line is passed over, not kept, so a file of one giant line costs no memory of its size.
+ */
+export const MAX_LINE_CHARS = 64 << 20;
+
+/**
  * Line-based formats: splits the pieces into lines (`\n` / `\r\n`), keeping at most one partial
- * line between pieces, and feeds them with their 0-based numbers.
+ * line between pieces (up to MAX_LINE_CHARS), and feeds them with their 0-based numbers.
  */
 export class LineSplitter {
   private carry = '';
+  /** The line being passed over for its length, until its end. */
+  private skipping = false;
+  private tooLong = 0;
+  private firstTooLong = -1;
   lineNo = 0;
 
   constructor(private readonly onLine: (line: string, lineNo: number) => void) {}
@@ -34,10 +52,21 @@ export class LineSplitter {
     let start = 0;
     let nl = chunk.indexOf('\n');
     if (nl < 0) {
+      if (this.skipping) return;
       this.carry += chunk;
+      if (this.carry.length > MAX_LINE_CHARS) {
+        if (this.tooLong++ === 0) this.firstTooLong = this.lineNo;
+        this.carry = '';
+        this.skipping = true;
+      }
       return;
     }
-    if (this.carry) {
+    if (this.skipping) {
+      this.skipping = false;
+      this.lineNo++;
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    } else if (this.carry) {
       const first = this.carry + chunk.slice(0, nl);
       this.carry = '';
       this.emit(first);
@@ -58,12 +87,22 @@ export class LineSplitter {
 
   /** Flushes the last line; returns the line count. */
   end(): number {
-    if (this.carry) {
+    if (this.skipping) {
+      this.skipping = false;
+      this.lineNo++;
+    } else if (this.carry) {
       const c = this.carry;
       this.carry = '';
       this.emit(c);
     }
     return this.lineNo;
+  }
+
+  /** What to tell of the lines passed over for their length, if any. */
+  tooLongNote(): string | undefined {
+    if (this.tooLong === 0) return undefined;
+    const one = this.tooLong === 1;
+    return `${one ? 'Line' : `${this.tooLong} lines, the first`} ${this.firstTooLong + 1} ${one ? 'is' : 'are'} longer than ${MAX_LINE_CHARS >> 20} M characters, which no line of this format is: ${one ? 'it was' : 'they were'} passed over, not read.`;
   }
 }
 
