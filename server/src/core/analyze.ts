@@ -2,7 +2,7 @@
  * The one entry point of the analysis core: text → format → frames → trace → findings.
  * Used by the language server and the CLI alike.
  */
-import { detectText } from './formats/detect.ts';
+import { detectText, textTailMixNote } from './formats/detect.ts';
 import { TEXT_PARSERS } from './formats/registry.ts';
 import type { ParsedLog } from './model/frame.ts';
 import type { Trace } from './model/trace.ts';
@@ -46,7 +46,13 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   const detected = detectText(text, opts.format);
   if ('error' in detected) return { error: detected.error, findings: [], notes: [] };
   const parse = PARSERS[detected.format]!;
-  return analyzeParsed(parse(text), opts);
+  const parsed = parse(text);
+  // Sniffing the start said the file mixes formats already, or the format was chosen: no more to tell.
+  if (!opts.format && !detected.notes?.length) {
+    const tail = textTailMixNote(parsed.format, text);
+    if (tail) parsed.notes.push(tail);
+  }
+  return analyzeParsed(parsed, opts);
 }
 
 /** Parsed frames → trace → findings (shared by the text and the streaming entry points). */

@@ -8,7 +8,7 @@
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync } from './analyze.ts';
 import { AnalysisCancelled } from './steps.ts';
-import { detectBytes, detectText } from './formats/detect.ts';
+import { SAMPLE, detectBytes, detectText, tailMixNote } from './formats/detect.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
@@ -67,7 +67,20 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   }
 
   let bytes = 0;
-  const tick = (n: number): void => {
+  // The last SAMPLE bytes seen, for tailMixNote (copied: the source reuses its chunks).
+  const tail = Buffer.alloc(SAMPLE);
+  let tailLength = 0;
+  const tick = (b: Uint8Array): void => {
+    const n = b.length;
+    if (n >= SAMPLE) {
+      tail.set(b.subarray(n - SAMPLE));
+      tailLength = SAMPLE;
+    } else {
+      const keep = Math.min(tailLength, SAMPLE - n);
+      tail.copyWithin(0, tailLength - keep, tailLength);
+      tail.set(b, keep);
+      tailLength = keep + n;
+    }
     bytes += n;
     if (opts.signal?.aborted) throw new AnalysisCancelled();
     opts.onProgress?.(bytes);
@@ -79,18 +92,22 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   const parser = CHUNK_PARSERS[detected.format]!();
   if (readsBytes(parser)) {
     for await (const b of rest()) {
-      tick(b.length);
+      tick(b);
       parser.writeBytes(b);
     }
   } else {
     const decoder = new StringDecoder('utf8');
     for await (const b of rest()) {
-      tick(b.length);
+      tick(b);
       parser.write(decoder.write(b));
     }
     parser.write(decoder.end());
   }
   const parsed = parser.finish();
   parsed.notes.unshift(...(detected.notes ?? []));
+  if (!opts.format && !detected.notes?.length && bytes > SAMPLE) {
+    const note = tailMixNote(parsed.format, tail.toString('utf8', 0, tailLength));
+    if (note) parsed.notes.push(note);
+  }
   return { ...(await analyzeParsedAsync(parsed, opts, opts.signal)), bytes, lines: parsed.lineCount };
 }

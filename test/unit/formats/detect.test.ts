@@ -9,7 +9,11 @@ import { analyzeTextAsync } from '../../../server/src/core/analyzeAsync.ts';
 import { analyzeText } from '../../../server/src/core/analyze.ts';
 import { FORMATS, detectBytes, detectText, frameLineCounts } from '../../../server/src/core/formats/detect.ts';
 import { TEXT_PARSERS, CHUNK_PARSERS } from '../../../server/src/core/formats/registry.ts';
-import { fixture } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { analyzeStream } from '../../../server/src/core/stream.ts';
+import { FIXTURES, fixture } from './helpers.ts';
 
 const CASES: Array<[string, string]> = [
   ['tshark/h2c/export.json.gz', 'tshark-json'],
@@ -96,5 +100,52 @@ describe('format detection by content', () => {
     assert.ok(pcapng && 'error' in pcapng && /tshark -T json/.test(pcapng.error));
     const d = detectText('\u0000\u0001binary');
     assert.ok('error' in d && /binary/.test(d.error));
+  });
+});
+
+/**
+ * Two real logs put together with `cat`: the start decides the format, and only sniffing the end of
+ * the file can tell that another log follows. (The concatenations are made here; each part is real.)
+ */
+describe('a second log at the end of the file (files put together)', () => {
+  const bigLogHead = (): string => {
+    const all = gunzipSync(readFileSync(join(FIXTURES, 'big-log/server.log.gz')));
+    return all.subarray(0, all.lastIndexOf(10, 1 << 20) + 1).toString('utf8');
+  };
+  const go = bigLogHead();
+  const cases: Array<[string, string, string, string]> = [
+    ['Go log, then nghttp -v', go + fixture('nghttp/nghttp-v-fetch-assets.log'), 'go-http2debug', 'nghttp-verbose'],
+    ['Go log, then a tshark -T ek export', go + fixture('tshark/h2c/export.ek.ndjson.gz'), 'go-http2debug', 'tshark-ek'],
+    ['tshark -T json export, then a Go log', fixture('tshark/h2c/export.json.gz') + go, 'tshark-json', 'go-http2debug'],
+  ];
+  for (const [what, text, first, second] of cases) {
+    it(`${what}: read as the first, with a note naming the second (text, slices and byte stream)`, async () => {
+      const notes = (a: { format?: string; notes: string[] }): string => {
+        assert.equal(a.format, first);
+        const note = a.notes.find((n) => /^The end of this file /.test(n));
+        assert.ok(note, a.notes.join(' | '));
+        assert.ok(note.includes(`--format ${second}`), note);
+        // (The text is sampled by characters, the stream by bytes: the counts may differ by a frame.)
+        return note.replace(/\(\d+ frames/, '(N frames');
+      };
+      const inText = notes(analyzeText(text));
+      assert.equal(notes(await analyzeTextAsync(text)), inText);
+      const bytes = Buffer.from(text, 'utf8');
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        // Chunks smaller than the sample too: the end is gathered across them.
+        for (let i = 0; i < bytes.length; i += 40_000) yield bytes.subarray(i, i + 40_000);
+      }
+      assert.equal(notes(await analyzeStream(chunks())), inText);
+    });
+  }
+
+  it('no such note on any single real log or export, nor when the format was chosen', async () => {
+    for (const [file] of CASES) {
+      const a = analyzeText(fixture(file));
+      assert.ok(!a.notes.some((n) => /^The end of this file /.test(n)), `${file}: ${a.notes.join(' | ')}`);
+    }
+    assert.ok(!analyzeText(go).notes.some((n) => /^The end of this file /.test(n)));
+    const chosen = analyzeText(cases[0]![1], { format: 'go-http2debug' });
+    assert.ok(!chosen.notes.some((n) => /^The end of this file /.test(n)));
   });
 });

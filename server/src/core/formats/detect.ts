@@ -1,6 +1,7 @@
 /**
  * Content sniffing: which format is this, or why it cannot be read. Never by file name alone.
- * Only a sample is looked at (the first 64 KB), with indexOf and character checks.
+ * Only samples are looked at (the first 64 KB, and the last for tailMixNote), with indexOf and
+ * character checks.
  */
 import { CURL_FORMAT, looksLikeCurl } from './curl.ts';
 import { ENVOY_FORMAT, looksLikeEnvoy } from './envoy.ts';
@@ -48,7 +49,8 @@ export const FORMAT_DESCRIPTIONS: Record<(typeof FORMATS)[number], string> = {
   [ENVOY_FORMAT]: 'Envoy http2 trace log',
 };
 
-const SAMPLE = 1 << 16;
+/** The bytes (characters) looked at from the start of a file, and from its end. */
+export const SAMPLE = 1 << 16;
 
 /** Magic numbers of files people open by mistake, with what to do instead. */
 function binaryKind(bytes: Uint8Array): string | undefined {
@@ -159,4 +161,35 @@ export function detectText(text: string, forced?: string): Detection {
     };
   }
   return { format: best };
+}
+
+/**
+ * Files put together with `cat` hold one format at the start and another at the end, which sniffing
+ * the start cannot see: the end of a file longer than the sample (its last SAMPLE characters, `tail`)
+ * is looked at too. When it has frames of another format, the note says what was not read.
+ */
+export function tailMixNote(format: string, tail: string): string | undefined {
+  // From the first whole line: the sample starts anywhere.
+  const from = tail.indexOf('\n');
+  const sample = from >= 0 ? tail.slice(from + 1) : tail;
+  // The exports too: their frames' type fields (a JSON or XML end cannot be parsed from its middle).
+  const exports: Array<[string, number]> = [
+    [TSHARK_JSON_FORMAT, count(sample, '"http2.type"')],
+    [TSHARK_EK_FORMAT, count(sample, '"http2_http2_type"')],
+    [TSHARK_PDML_FORMAT, count(sample, 'name="http2.type"')],
+  ];
+  const counts = [...frameLineCounts(stripAnsi(sample)), ...exports.filter(([, n]) => n > 0)].sort((a, b) => b[1] - a[1]);
+  const others = counts.filter(([f]) => f !== format);
+  if (others.length === 0) return undefined;
+  const [other, n] = others[0]!;
+  const name = (f: string): string => FORMAT_DESCRIPTIONS[f as (typeof FORMATS)[number]] ?? f;
+  const how = `Split it to read the other (or choose it with --format ${other} in the CLI, or the h2lens.format setting).`;
+  return others.length === counts.length
+    ? `The end of this file is ${name(other)} (${n} frames in its last 64 KB), but it was read as ${name(format)}, which its start is: a file holding two logs is read as the first only. ${how}`
+    : `The end of this file also holds ${name(other)} (${n} frames in its last 64 KB), which were not read: the file is read as ${name(format)}, which its start is. ${how}`;
+}
+
+/** tailMixNote for decoded text, when it is longer than the sample from its start. */
+export function textTailMixNote(format: string, text: string): string | undefined {
+  return text.length > SAMPLE ? tailMixNote(format, text.slice(text.length - SAMPLE)) : undefined;
 }
