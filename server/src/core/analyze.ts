@@ -2,7 +2,7 @@
  * The one entry point of the analysis core: text → format → frames → trace → findings.
  * Used by the language server and the CLI alike.
  */
-import { detectText, textTailMixNote } from './formats/detect.ts';
+import { detectText, endOfFileNote, SAMPLE } from './formats/detect.ts';
 import { TEXT_PARSERS } from './formats/registry.ts';
 import type { ParsedLog } from './model/frame.ts';
 import type { Trace } from './model/trace.ts';
@@ -47,11 +47,8 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   if ('error' in detected) return { error: detected.error, findings: [], notes: [] };
   const parse = PARSERS[detected.format]!;
   const parsed = parse(text);
-  // Sniffing the start said the file mixes formats already, or the format was chosen: no more to tell.
-  if (!opts.format && !detected.notes?.length) {
-    const tail = textTailMixNote(parsed.format, text);
-    if (tail) parsed.notes.push(tail);
-  }
+  const end = endOfFileNote(parsed.format, detected, opts.format, text.length, () => text.slice(-SAMPLE));
+  if (end) parsed.notes.push(end);
   return analyzeParsed(parsed, opts);
 }
 

@@ -8,7 +8,7 @@
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync } from './analyze.ts';
 import { AnalysisCancelled } from './steps.ts';
-import { SAMPLE, detectBytes, detectText, tailMixNote } from './formats/detect.ts';
+import { SAMPLE, detectBytes, detectText, endOfFileNote } from './formats/detect.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
@@ -105,9 +105,7 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   }
   const parsed = parser.finish();
   parsed.notes.unshift(...(detected.notes ?? []));
-  if (!opts.format && !detected.notes?.length && bytes > SAMPLE) {
-    const note = tailMixNote(parsed.format, tail.toString('utf8', 0, tailLength));
-    if (note) parsed.notes.push(note);
-  }
+  const end = endOfFileNote(parsed.format, detected, opts.format, bytes, () => tail.toString('utf8', 0, tailLength));
+  if (end) parsed.notes.push(end);
   return { ...(await analyzeParsedAsync(parsed, opts, opts.signal)), bytes, lines: parsed.lineCount };
 }

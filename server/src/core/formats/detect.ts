@@ -189,7 +189,11 @@ export function tailMixNote(format: string, tail: string): string | undefined {
     : `The end of this file also holds ${name(other)} (${n} frames in its last 64 KB), which were not read: the file is read as ${name(format)}, which its start is. ${how}`;
 }
 
-/** tailMixNote for decoded text, when it is longer than the sample from its start. */
-export function textTailMixNote(format: string, text: string): string | undefined {
-  return text.length > SAMPLE ? tailMixNote(format, text.slice(text.length - SAMPLE)) : undefined;
+/**
+ * tailMixNote for an analysis: `end` gives the input's last SAMPLE characters, asked only when the
+ * input is longer than that, the format was not chosen (`forced`) and sniffing the start did not say
+ * the file mixes formats already.
+ */
+export function endOfFileNote(format: string, detected: { notes?: string[] }, forced: string | undefined, length: number, end: () => string): string | undefined {
+  return !forced && !detected.notes?.length && length > SAMPLE ? tailMixNote(format, end()) : undefined;
 }

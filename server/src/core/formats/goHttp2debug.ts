@@ -14,6 +14,7 @@ import { Queue } from '../queue.ts';
 import { ByteInterner, bytePattern, indexIn, latin1, matchAt, matchWords, readUint as readUintAt, sameBytes, uintEnd, viewOf, type ViewedBytes } from './byteText.ts';
 import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './goQuoted.ts';
 import { forEachLine } from './lines.ts';
+import { passedOverNote } from './incremental.ts';
 import { Encoder, GoHeaderBlocks } from './goHeaderBlocks.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
 
@@ -317,7 +318,7 @@ export class GoByteFeeder {
   private carryHasTag = false;
   /** The line being passed over without being kept (see write), until its end. */
   private skipping = false;
-  /** Lines passed over for their length: how many that had the tag, the first of them, the longest. */
+  /** Lines with the tag passed over for their length: how many, and the first of them. */
   private tooLong = 0;
   private firstTooLong = -1;
 
@@ -359,15 +360,13 @@ export class GoByteFeeder {
     if (this.carryBytes <= TAG_WINDOW) return;
     let drop = this.carryBytes > MAX_LINE_BYTES;
     if (!drop && !this.carryHasTag) {
-      // The line grew past the window: is the tag in it? (Asked once per line.)
-      const head = Buffer.concat([this.carry!, ...this.carryMore]).subarray(0, TAG_WINDOW + TAG_BYTES.length);
+      // The line grew past the window: is the tag in it? (Asked once per line; only the window is copied.)
+      const head = Buffer.concat([this.carry!, ...this.carryMore], Math.min(this.carryBytes, TAG_WINDOW + TAG_BYTES.length));
       drop = head.indexOf(TAG_BYTES) < 0;
       this.carryHasTag = !drop;
     }
     if (!drop) return;
-    if (this.carryBytes > MAX_LINE_BYTES) {
-      if (this.tooLong++ === 0) this.firstTooLong = this.lines;
-    }
+    if (this.carryBytes > MAX_LINE_BYTES && this.tooLong++ === 0) this.firstTooLong = this.lines;
     this.carry = undefined;
     this.carryMore = [];
     this.carryBytes = 0;
@@ -424,9 +423,8 @@ export class GoByteFeeder {
       this.carry = undefined;
     }
     const parsed = this.parser.finish(this.lines);
-    if (this.tooLong > 0) {
-      parsed.notes.push(`${this.tooLong === 1 ? 'Line' : `${this.tooLong} lines, the first`} ${this.firstTooLong + 1} ${this.tooLong === 1 ? 'is' : 'are'} longer than ${MAX_LINE_BYTES >> 20} MB, which no Go http2debug line is: ${this.tooLong === 1 ? 'it was' : 'they were'} passed over, not read.`);
-    }
+    const note = passedOverNote(this.tooLong, this.firstTooLong, `${MAX_LINE_BYTES >> 20} MB, which no Go http2debug line is`);
+    if (note) parsed.notes.push(note);
     return parsed;
   }
 }

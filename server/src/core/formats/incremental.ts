@@ -100,10 +100,15 @@ export class LineSplitter {
 
   /** What to tell of the lines passed over for their length, if any. */
   tooLongNote(): string | undefined {
-    if (this.tooLong === 0) return undefined;
-    const one = this.tooLong === 1;
-    return `${one ? 'Line' : `${this.tooLong} lines, the first`} ${this.firstTooLong + 1} ${one ? 'is' : 'are'} longer than ${MAX_LINE_CHARS >> 20} M characters, which no line of this format is: ${one ? 'it was' : 'they were'} passed over, not read.`;
+    return passedOverNote(this.tooLong, this.firstTooLong, `${MAX_LINE_CHARS >> 20} M characters, which no line of this format is`);
   }
+}
+
+/** The note on `count` lines passed over for being longer than `limit` (the first at 0-based `first`), if any. */
+export function passedOverNote(count: number, first: number, limit: string): string | undefined {
+  if (count === 0) return undefined;
+  const one = count === 1;
+  return `${one ? 'Line' : `${count} lines, the first`} ${first + 1} ${one ? 'is' : 'are'} longer than ${limit}: ${one ? 'it was' : 'they were'} passed over, not read.`;
 }
 
 /** Removes ANSI colour escapes (`ESC [ ... letter`) in one pass; returns the line unchanged when it has none. */
