@@ -25,8 +25,12 @@ const read = (rel: string): string => {
   return (p.endsWith('.gz') ? gunzipSync(readFileSync(p)) : readFileSync(p)).toString('utf8');
 };
 
-/** The request (c, r) a block names, and whether its fields are exactly those server.go/client.go give that request. */
-function judge(h: readonly HeaderField[]): { c: number; r: number; exact: boolean } | undefined {
+/**
+ * The request (c, r) a block names, and whether its fields are exactly those server.go/client.go give
+ * that request; `trailersEvery` is the server's -trailers (0: none), announced in a `trailer` field
+ * unless the server ran with -undeclared.
+ */
+function judge(h: readonly HeaderField[], trailersEvery: number, announced = true): { c: number; r: number; exact: boolean } | undefined {
   const get = (n: string): string | undefined => h.find((x) => x.name === n)?.value;
   const ids = new Set<string>();
   const id = (v: string | undefined, prefix: string, sep: string): void => {
@@ -38,22 +42,28 @@ function judge(h: readonly HeaderField[]): { c: number; r: number; exact: boolea
   id(get('x-req'), 'c', '-r');
   id(get('x-echo-path'), '/c', '/r');
   id(get('x-req-echo'), 'c', '-r');
+  id(get('x-trailer-path'), '/c', '/r');
   if (ids.size !== 1 || ids.has('bad')) return undefined;
   const [c, r] = [...ids][0]!.split('/').map(Number) as [number, number];
   const request = h.some((x) => x.name === ':method' || x.name === ':path');
+  const trailer = !request && !h.some((x) => x.name === ':status');
+  const trailers = trailersEvery > 0 && r % trailersEvery === 0;
   const want = request
     ? [':authority', ':method', ':path', ':scheme', ...(r % 3 === 0 ? ['x-req'] : []), 'accept-encoding', 'user-agent']
-    : [':status', 'content-type', 'x-echo-path', ...(r % 4 === 0 ? ['x-extra'] : []), ...(r % 3 === 0 ? ['x-req-echo'] : []), 'content-length', 'date'];
+    : trailer
+      ? ['x-trailer-path']
+      : [':status', ...(trailers && announced ? ['trailer'] : []), 'content-type', 'x-echo-path', ...(r % 4 === 0 ? ['x-extra'] : []), ...(r % 3 === 0 ? ['x-req-echo'] : []), 'content-length', 'date'];
   const names = h.map((x) => x.name);
   let exact = want.length === names.length && [...want].sort().join() === [...names].sort().join();
-  if (!request) exact &&= (r % 4 !== 0 || get('x-extra') === `fourth-${r}`) && get('content-length') === String(7 * (2 + (r % 11)));
+  if (!request && !trailer) exact &&= (r % 4 !== 0 || get('x-extra') === `fourth-${r}`) && get('content-length') === String(7 * (2 + (r % 11)));
+  if (trailer) exact &&= trailers;
   return { c, r, exact };
 }
 
 interface Tally { blocks: number; right: number; guessed: number; wrongUnguessed: string[] }
 
 /** Per side (fields read, fields written): how many HEADERS blocks are right, guessed, or wrong without being marked. */
-function tally(rel: string): { read: Tally; written: Tally } {
+function tally(rel: string, trailersEvery: number, announced = true): { read: Tally; written: Tally } {
   const parsed = parseGoHttp2debug(read(rel));
   const f = parsed.frames;
   const rows: number[] = [];
@@ -61,7 +71,7 @@ function tally(rel: string): { read: Tally; written: Tally } {
   // Each log connection is one client connection: the one most of its blocks name.
   const votes = new Map<string, Map<number, number>>();
   for (const i of rows) {
-    const j = judge(f.headersOf(i) ?? []);
+    const j = judge(f.headersOf(i) ?? [], trailersEvery, announced);
     if (!j) continue;
     const v = votes.get(f.connectionOf(i)) ?? new Map<number, number>();
     votes.set(f.connectionOf(i), v.set(j.c, (v.get(j.c) ?? 0) + 1));
@@ -70,7 +80,7 @@ function tally(rel: string): { read: Tally; written: Tally } {
   const out = { read: { blocks: 0, right: 0, guessed: 0, wrongUnguessed: [] as string[] }, written: { blocks: 0, right: 0, guessed: 0, wrongUnguessed: [] as string[] } };
   for (const i of rows) {
     const t = f.isReceived(i) ? out.read : out.written;
-    const j = judge(f.headersOf(i) ?? []);
+    const j = judge(f.headersOf(i) ?? [], trailersEvery, announced);
     const right = j !== undefined && j.exact && client.get(f.connectionOf(i)) === j.c;
     t.blocks++;
     if (right) t.right++;
@@ -81,15 +91,18 @@ function tally(rel: string): { read: Tally; written: Tally } {
 }
 
 describe('Go header fields of many connections at once (go-concurrent/, real)', () => {
-  for (const run of ['run-32x40', 'run-12x100']) {
-    const truth = JSON.parse(read(`go-concurrent/${run}/truth.json`)) as { requests: number; distinctPaths: number; everyEchoMatches: boolean };
+  for (const run of ['run-32x40', 'run-12x100', 'run-16x60-trailers', 'run-16x60-undeclared-trailers']) {
+    const truth = JSON.parse(read(`go-concurrent/${run}/truth.json`)) as { requests: number; distinctPaths: number; everyEchoMatches: boolean; trailersEvery?: number; trailers?: number; everyTrailerMatches?: boolean; trailersAnnounced?: boolean };
+    const trailersEvery = truth.trailersEvery ?? 0;
     for (const side of ['server', 'client']) {
       it(`${run}/${side}.log: every block not marked as guessed is right, and most blocks are right`, () => {
         assert.equal(truth.distinctPaths, truth.requests);
         assert.ok(truth.everyEchoMatches);
-        const { read: r, written: w } = tally(`go-concurrent/${run}/${side}.log.gz`);
-        assert.equal(r.blocks, truth.requests);
-        assert.equal(w.blocks, truth.requests);
+        if (trailersEvery) assert.ok(truth.everyTrailerMatches);
+        const { read: r, written: w } = tally(`go-concurrent/${run}/${side}.log.gz`, trailersEvery, truth.trailersAnnounced);
+        // The server writes a second block per response with trailers; the client reads it.
+        assert.equal(r.blocks, truth.requests + (side === 'client' ? truth.trailers ?? 0 : 0));
+        assert.equal(w.blocks, truth.requests + (side === 'server' ? truth.trailers ?? 0 : 0));
         assert.deepEqual(r.wrongUnguessed, [], 'read blocks wrong but not marked');
         assert.deepEqual(w.wrongUnguessed, [], 'written blocks wrong but not marked');
         // Measured at the recording: 88–96% of blocks right per side (the assignment by the last

@@ -96,6 +96,11 @@ class FieldOrder {
   ends(last: number): boolean {
     return this.counts[last * NEXT + END]! > 0;
   }
+
+  /** Have blocks begun with `name`? (For an encoder's blocks other than its usual start: trailers.) */
+  starts(name: number): boolean {
+    return this.counts[name]! > 0;
+  }
 }
 
 /**
@@ -183,6 +188,10 @@ export class GoHeaderBlocks<Added> {
   private unmarked = 0;
   /** The row of the last block opened in the whole log: where decoded lines go when no block is open. */
   private lastOpened = -1;
+  /** By nameId: a name some response announced as a trailer (its `trailer` field), so it may begin a block. */
+  private readonly announced = new Uint8Array(NEXT);
+  /** The nameId of `trailer` (-1 until asked). */
+  private trailerName = -1;
 
   constructor(private readonly frames: FrameTable, private readonly add: (list: HeaderField[] | undefined, added: Added) => HeaderField[]) {}
 
@@ -305,18 +314,30 @@ export class GoHeaderBlocks<Added> {
     const pseudo = this.names.pseudo[name] === 1;
     const bit = name < MASKED ? 1 << name : 0;
     let block: EncodingBlock | undefined;
+    let startGuessed = false;
     if (!startsBlock(encoder, field.name)) {
       let possible = 0;
       let bestScore = -Infinity;
+      /** The chosen block's score without the run bonus: does the order expect the field there? */
+      let bestFit = -Infinity;
       const order = this.writeOrder[encoder]!;
       for (let i = this.encoding.length - 1; i >= 0; i--) {
         const b = this.encoding[i]!;
         if (b.encoder !== encoder) continue;
         const twice = bit !== 0 ? (b.mask & bit) !== 0 : listHas(b.fields, field.name);
-        let score = fit(b.last, b.regular, twice, name, pseudo, order);
+        const fitted = fit(b.last, b.regular, twice, name, pseudo, order);
+        let score = fitted;
         if (score > IMPOSSIBLE) possible++;
         if (b === this.lastEncoded) score += SAME_RUN;
-        if (score > bestScore) { block = b; bestScore = score; }
+        if (score > bestScore) { block = b; bestScore = score; bestFit = fitted; }
+      }
+      // Trailers are a block of their own that begins with a regular field (RFC 9113 §8.1), logged by
+      // another connection's writer while this block may be open. A name announced as a trailer (the
+      // response's `trailer` field), or one that has begun blocks before, may begin one: it does when
+      // the order does not expect it in the open block.
+      if (possible > 0 && !pseudo && (this.announced[name] === 1 || order.starts(name))) {
+        possible++;
+        if (bestFit <= 0) bestScore = IMPOSSIBLE;
       }
       if (possible > 1) {
         for (const b of this.encoding) {
@@ -325,15 +346,21 @@ export class GoHeaderBlocks<Added> {
         }
       }
       // None open (trailers, or a block whose start the log does not hold), or none can take it.
-      if (bestScore <= IMPOSSIBLE) block = undefined;
+      if (bestScore <= IMPOSSIBLE) {
+        block = undefined;
+        startGuessed = possible > 1;
+      }
     }
     if (block === undefined) {
       if (this.encoding.length >= MAX_OPEN) this.release(this.encoding.shift()!);
       block = this.pool.pop() ?? { encoder, firstLine: line, lastLine: line, fields: undefined, guessed: false, mask: 0, last: 0, regular: false };
       block.encoder = encoder;
       block.firstLine = line;
+      block.guessed = startGuessed;
       this.encoding.push(block);
     }
+    if (this.trailerName < 0) this.trailerName = this.names.of('trailer');
+    if (name === this.trailerName) this.announce(field.value);
     block.fields = this.add(block.fields, added);
     block.lastLine = line;
     block.mask |= bit;
@@ -385,6 +412,14 @@ export class GoHeaderBlocks<Added> {
       this.learn(1 + kind, order, fields);
     }
     this.release(block);
+  }
+
+  /** A `trailer` field's value: the names of the trailers to come (comma-separated, any case). */
+  private announce(value: string): void {
+    for (const part of value.split(',')) {
+      const id = this.names.of(part.trim().toLowerCase());
+      if (id < OTHER_PSEUDO) this.announced[id] = 1;
+    }
   }
 
   private release(block: EncodingBlock): void {
