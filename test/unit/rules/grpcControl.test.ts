@@ -16,10 +16,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Analysis } from '../../../server/src/core/analyze.ts';
+import { analyzeParsed } from '../../../server/src/core/analyze.ts';
+import { parseGoHttp2debug } from '../../../server/src/core/formats/goHttp2debug.ts';
+import { parseTsharkJson } from '../../../server/src/core/formats/tsharkJson.ts';
+import type { HeaderField, ParsedLog } from '../../../server/src/core/model/frame.ts';
 import { FrameType } from '../../../server/src/core/model/frame.ts';
 import { isFromClient } from '../../../server/src/core/model/trace.ts';
 import type { Finding } from '../../../server/src/core/rules/types.ts';
-import { FIXTURES, fixtureJson } from '../helpers.ts';
+import { FIXTURES, fixture, fixtureJson } from '../helpers.ts';
 import type { RunOptions } from './ruleHelpers.ts';
 import { analyzedFixture } from './ruleHelpers.ts';
 
@@ -209,5 +213,49 @@ describe('gRPC negative controls (real grpc-go 1.33 traffic, tshark JSON exports
       assert.match(calm[0]!.message, /too_many_pings/);
       assert.match(calm[0]!.message, /grpc-go/);
     });
+  });
+});
+
+/**
+ * A Go log of many connections can leave a stream with another stream's fields (marked
+ * headersGuessed). Whether a cancellation is a gRPC call's must then not rest on those fields. The
+ * logs below are real; the edit is hand-made: one cancelled stream's response fields are replaced by
+ * a guessed block of the other kind, as the Go parser could have left them.
+ */
+describe('cancelled-response on a stream whose fields were guessed', () => {
+  /** Gives the stream's request block (`:method`) or response block (`:status`) other fields, marked as guessed. */
+  const swap = (parsed: ParsedLog, stream: number, pseudo: ':method' | ':status', fields: HeaderField[]): void => {
+    const f = parsed.frames;
+    for (let i = 0; i < f.length; i++) {
+      if (f.typeOf(i) !== FrameType.HEADERS || f.streamIdOf(i) !== stream || f.headersOf(i)?.every((h) => h.name !== pseudo)) continue;
+      f.setHeaders(i, fields);
+      f.setHeadersGuessed(i, true);
+    }
+  };
+  const cancelled = (a: Analysis, stream: number): Finding => a.findings.find((f) => f.rule === 'cancelled-response' && f.stream === stream)!;
+
+  it('a gRPC connection (unary/): the call is still told as a gRPC cancellation, and no grpc-status is quoted from the guessed block', () => {
+    const t = truthOf('unary');
+    const stream = t.rst_cancel_after_server_end_stream[0]!;
+    const parsed = parseTsharkJson(fixture(exportOf('unary')));
+    swap(parsed, stream, ':method', [{ name: ':method', value: 'GET' }, { name: ':path', value: '/other' }, { name: ':scheme', value: 'http' }, { name: ':authority', value: '127.0.0.1' }]);
+    swap(parsed, stream, ':status', [{ name: ':status', value: '200' }, { name: 'content-type', value: 'text/plain; charset=utf-8' }, { name: 'grpc-status', value: '13' }]);
+    const finding = cancelled(analyzeParsed(parsed), stream);
+    assert.equal(finding.severity, 'info');
+    assert.doesNotMatch(finding.message, /\/other|grpc-status 13/);
+    assert.match(finding.message, /gRPC client cancelled the call/);
+    assert.equal(finding.fix, undefined);
+  });
+
+  it('a plain Go connection (go1.24 undrained client): still the drain story and fix, though the guessed block says application/grpc', () => {
+    const rel = 'go-undrained-body/go1.24-std-undrained/client.log';
+    const before = analyzeParsed(parseGoHttp2debug(fixture(rel)));
+    const stream = before.findings.find((f) => f.rule === 'cancelled-response')!.stream!;
+    const parsed = parseGoHttp2debug(fixture(rel));
+    swap(parsed, stream, ':status', [{ name: ':status', value: '200' }, { name: 'content-type', value: 'application/grpc' }, { name: 'grpc-status', value: '0' }]);
+    const finding = cancelled(analyzeParsed(parsed), stream);
+    assert.equal(finding.severity, 'warning');
+    assert.equal(finding.fix, 'drain-go-body');
+    assert.doesNotMatch(finding.message, /gRPC|grpc-status/);
   });
 });

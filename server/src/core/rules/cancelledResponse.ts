@@ -3,7 +3,7 @@
  * response had begun — the response body was closed before it was read to EOF.
  */
 import { FrameType } from '../model/frame.ts';
-import type { FrameRecord, Stream, Trace } from '../model/trace.ts';
+import type { Connection, FrameRecord, Stream, Trace } from '../model/trace.ts';
 import { headerValue, isFromClient } from '../model/trace.ts';
 import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { Finding, RelatedLocation, Rule } from './types.ts';
@@ -34,10 +34,13 @@ export const cancelledResponseRule: Rule = {
   check(trace: Trace): Finding[] {
     const findings: Finding[] = [];
     for (const conn of trace.connections) {
+      let connectionGrpc: boolean | undefined | null = null;
       for (const stream of conn.streams.values()) {
         const rst = stream.resetFrame === undefined ? undefined : trace.frames.row(stream.resetFrame);
         if (!rst || rst.errorCode !== ErrorCode.CANCEL || !isFromClient(conn, rst)) continue;
-        const finding = diagnose(trace, stream, rst, conn.role === 'server');
+        // Asked of the connection once, and only when a stream's own fields cannot be trusted.
+        const grpc = !stream.headersGuessed ? isGrpc(stream) : (connectionGrpc === null ? (connectionGrpc = grpcConnection(conn)) : connectionGrpc) ?? isGrpc(stream);
+        const finding = diagnose(trace, stream, rst, conn.role === 'server', grpc);
         if (finding) findings.push(finding);
       }
     }
@@ -45,7 +48,7 @@ export const cancelledResponseRule: Rule = {
   },
 };
 
-function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: boolean): Finding | undefined {
+function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: boolean, grpc: boolean): Finding | undefined {
   const conn = trace.connectionById.get(stream.connection)!;
   let requestComplete = false;
   let responseHeaders: FrameRecord | undefined;
@@ -68,7 +71,7 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   // A reset before the response began is a cancelled request (timeout, context), not this story.
   if (!requestComplete || !responseHeaders) return undefined;
 
-  if (isGrpc(stream)) return grpcCancel(stream, rst, responseHeaders, endBefore);
+  if (grpc) return grpcCancel(stream, rst, responseHeaders, endBefore);
 
   const ping = pingWithReset(trace, conn.frames, rst, (f) => isFromClient(conn, f));
   const who = serverView ? 'received' : 'sent';
@@ -116,14 +119,32 @@ function isGrpc(stream: Stream): boolean {
 }
 
 /**
+ * Does `conn` carry gRPC, by its streams whose fields are sure (not FrameEvent.headersGuessed)? For a
+ * stream whose own fields may be another stream's: a connection carries gRPC calls or plain requests,
+ * so the sure ones tell. Undefined when no sure stream has a content-type or a grpc-status.
+ */
+function grpcConnection(conn: Connection): boolean | undefined {
+  let grpc = 0;
+  let plain = 0;
+  for (const s of conn.streamList) {
+    if (s.headersGuessed) continue;
+    if (isGrpc(s)) grpc++;
+    else if (headerValue(s.requestHeaders, 'content-type') !== undefined || headerValue(s.responseHeaders, 'content-type') !== undefined) plain++;
+  }
+  return grpc + plain === 0 ? undefined : grpc > plain;
+}
+
+/**
  * gRPC libraries own the stream (nobody closes a body by hand): a client cancels when the call's
  * deadline or context ends. When that crosses the server's final answer — typically a trailers-only
  * DEADLINE_EXCEEDED sent as the server's own deadline expired — the reset is a benign race: told, as
  * information, without the drain story or fix.
  */
 function grpcCancel(stream: Stream, rst: FrameRecord, response: FrameRecord, endBefore: FrameRecord | undefined): Finding {
-  const status = headerValue(endBefore?.headers, 'grpc-status') ?? headerValue(response.headers, 'grpc-status');
-  const message = headerValue(endBefore?.headers, 'grpc-message') ?? headerValue(response.headers, 'grpc-message');
+  // A status is quoted only from fields the log tied to this stream.
+  const sure = (f: FrameRecord | undefined): FrameRecord | undefined => (f?.headersGuessed ? undefined : f);
+  const status = headerValue(sure(endBefore)?.headers, 'grpc-status') ?? headerValue(sure(response)?.headers, 'grpc-status');
+  const message = headerValue(sure(endBefore)?.headers, 'grpc-message') ?? headerValue(sure(response)?.headers, 'grpc-message');
   const answer = status !== undefined ? ` (grpc-status ${status}${message ? ` "${message}"` : ''})` : '';
   const related: RelatedLocation[] = [at(response, `gRPC response HEADERS${endBefore === response ? answer : ''}`)];
   if (endBefore && endBefore !== response) related.push(at(endBefore, `gRPC trailers (END_STREAM)${answer}`));
