@@ -2,7 +2,7 @@
  * The one entry point of the analysis core: text → format → frames → trace → findings.
  * Used by the language server and the CLI alike.
  */
-import { detectText, endOfFileNote, SAMPLE } from './formats/detect.ts';
+import { detectText, endOfFileNote, textSamples } from './formats/detect.ts';
 import { TEXT_PARSERS } from './formats/registry.ts';
 import type { ParsedLog } from './model/frame.ts';
 import type { Trace } from './model/trace.ts';
@@ -47,7 +47,8 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   if ('error' in detected) return { error: detected.error, findings: [], notes: [] };
   const parse = PARSERS[detected.format]!;
   const parsed = parse(text);
-  const end = endOfFileNote(parsed.format, detected, opts.format, text.length, () => text.slice(-SAMPLE));
+  const samples = textSamples(parsed.format, text);
+  const end = endOfFileNote(parsed.format, detected, opts.format, text.length, samples.tail, samples.middle);
   if (end) parsed.notes.push(end);
   return analyzeParsed(parsed, opts);
 }

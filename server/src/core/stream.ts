@@ -8,7 +8,7 @@
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync } from './analyze.ts';
 import { AnalysisCancelled } from './steps.ts';
-import { SAMPLE, detectBytes, detectText, endOfFileNote } from './formats/detect.ts';
+import { StreamSniffer, detectBytes, detectText, endOfFileNote } from './formats/detect.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
@@ -66,24 +66,12 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
     }
   }
 
-  let bytes = 0;
-  // The last SAMPLE bytes seen, for tailMixNote (copied: the source reuses its chunks).
-  const tail = Buffer.alloc(SAMPLE);
-  let tailLength = 0;
+  // The end of the input and windows between, for a log put after or between others (see detect.ts).
+  const sniffer = new StreamSniffer(detected.format);
   const tick = (b: Uint8Array): void => {
-    const n = b.length;
-    if (n >= SAMPLE) {
-      tail.set(b.subarray(n - SAMPLE));
-      tailLength = SAMPLE;
-    } else {
-      const keep = Math.min(tailLength, SAMPLE - n);
-      tail.copyWithin(0, tailLength - keep, tailLength);
-      tail.set(b, keep);
-      tailLength = keep + n;
-    }
-    bytes += n;
+    sniffer.push(b);
     if (opts.signal?.aborted) throw new AnalysisCancelled();
-    opts.onProgress?.(bytes);
+    opts.onProgress?.(sniffer.bytes);
   };
 
   // Every format has an incremental parser, so memory stays bounded by one record. Those that read
@@ -105,7 +93,8 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   }
   const parsed = parser.finish();
   parsed.notes.unshift(...(detected.notes ?? []));
-  const end = endOfFileNote(parsed.format, detected, opts.format, bytes, () => tail.toString('utf8', 0, tailLength));
+  const bytes = sniffer.bytes;
+  const end = endOfFileNote(parsed.format, detected, opts.format, bytes, () => sniffer.tail(), () => sniffer.middle());
   if (end) parsed.notes.push(end);
   return { ...(await analyzeParsedAsync(parsed, opts, opts.signal)), bytes, lines: parsed.lineCount };
 }

@@ -1,7 +1,7 @@
 /**
  * Content sniffing: which format is this, or why it cannot be read. Never by file name alone.
- * Only samples are looked at (the first 64 KB, and the last for tailMixNote), with indexOf and
- * character checks.
+ * Only samples are looked at (the first 64 KB; for a log put after or between others, the last 64 KB
+ * and a window every 8 MB), with indexOf and character checks.
  */
 import { CURL_FORMAT, looksLikeCurl } from './curl.ts';
 import { ENVOY_FORMAT, looksLikeEnvoy } from './envoy.ts';
@@ -163,16 +163,18 @@ export function detectText(text: string, forced?: string): Detection {
   return { format: best };
 }
 
+/** Between the start and the end, a window of SAMPLE bytes is sniffed every STRIDE bytes too (a log put between two others). */
+export const STRIDE = 8 << 20;
+
 /**
- * Files put together with `cat` hold one format at the start and another at the end, which sniffing
- * the start cannot see: the end of a file longer than the sample (its last SAMPLE characters, `tail`)
- * is looked at too. When it has frames of another format, the note says what was not read.
+ * The formats other than `format` that a window past the start holds, most frames first, and
+ * whether `format` is there too; undefined when there is no other.
  */
-export function tailMixNote(format: string, tail: string): string | undefined {
-  // From the first whole line: the sample starts anywhere.
-  const from = tail.indexOf('\n');
-  const sample = from >= 0 ? tail.slice(from + 1) : tail;
-  // The exports too: their frames' type fields (a JSON or XML end cannot be parsed from its middle).
+function otherFormats(format: string, window: string): { other: string; n: number; alone: boolean } | undefined {
+  // From the first whole line: the window starts anywhere.
+  const from = window.indexOf('\n');
+  const sample = from >= 0 ? window.slice(from + 1) : window;
+  // The exports too: their frames' type fields (a JSON or XML part cannot be parsed from its middle).
   const exports: Array<[string, number]> = [
     [TSHARK_JSON_FORMAT, count(sample, '"http2.type"')],
     [TSHARK_EK_FORMAT, count(sample, '"http2_http2_type"')],
@@ -181,19 +183,116 @@ export function tailMixNote(format: string, tail: string): string | undefined {
   const counts = [...frameLineCounts(stripAnsi(sample)), ...exports.filter(([, n]) => n > 0)].sort((a, b) => b[1] - a[1]);
   const others = counts.filter(([f]) => f !== format);
   if (others.length === 0) return undefined;
-  const [other, n] = others[0]!;
-  const name = (f: string): string => FORMAT_DESCRIPTIONS[f as (typeof FORMATS)[number]] ?? f;
-  const how = `Split it to read the other (or choose it with --format ${other} in the CLI, or the h2lens.format setting).`;
-  return others.length === counts.length
-    ? `The end of this file is ${name(other)} (${n} frames in its last 64 KB), but it was read as ${name(format)}, which its start is: a file holding two logs is read as the first only. ${how}`
-    : `The end of this file also holds ${name(other)} (${n} frames in its last 64 KB), which were not read: the file is read as ${name(format)}, which its start is. ${how}`;
+  return { other: others[0]![0], n: others[0]![1], alone: others.length === counts.length };
+}
+
+const formatName = (f: string): string => FORMAT_DESCRIPTIONS[f as (typeof FORMATS)[number]] ?? f;
+const splitAdvice = (other: string): string => `Split it to read the other (or choose it with --format ${other} in the CLI, or the h2lens.format setting).`;
+
+/**
+ * Files put together with `cat` hold one format at the start and another at the end, which sniffing
+ * the start cannot see: the end of a file longer than the sample (its last SAMPLE bytes, `tail`)
+ * is looked at too. When it has frames of another format, the note says what was not read.
+ */
+export function tailMixNote(format: string, tail: string): string | undefined {
+  const o = otherFormats(format, tail);
+  if (!o) return undefined;
+  return o.alone
+    ? `The end of this file is ${formatName(o.other)} (${o.n} frames in its last 64 KB), but it was read as ${formatName(format)}, which its start is: a file holding two logs is read as the first only. ${splitAdvice(o.other)}`
+    : `The end of this file also holds ${formatName(o.other)} (${o.n} frames in its last 64 KB), which were not read: the file is read as ${formatName(format)}, which its start is. ${splitAdvice(o.other)}`;
+}
+
+/** tailMixNote for a window `at` bytes into the file, between its start and its end (`cat a b c`). */
+export function middleMixNote(format: string, at: number, window: string): string | undefined {
+  const o = otherFormats(format, window);
+  if (!o) return undefined;
+  const where = `about ${Math.round(at / 1048576)} MB in`;
+  return o.alone
+    ? `Part of this file, ${where}, is ${formatName(o.other)} (${o.n} frames in 64 KB there), which was not read: the file is read as ${formatName(format)}, which its start is, and a file holding several logs is read as the first only. ${splitAdvice(o.other)}`
+    : `Part of this file, ${where}, also holds ${formatName(o.other)} (${o.n} frames in 64 KB there), which were not read: the file is read as ${formatName(format)}, which its start is. ${splitAdvice(o.other)}`;
 }
 
 /**
- * tailMixNote for an analysis: `end` gives the input's last SAMPLE characters, asked only when the
- * input is longer than that, the format was not chosen (`forced`) and sniffing the start did not say
- * the file mixes formats already.
+ * The note on a log put after or between others, for an analysis: the end is sniffed first, then the
+ * windows between (`middle`, the first note they gave). Asked only when the input is longer than the
+ * sample, the format was not chosen (`forced`) and sniffing the start did not say the file mixes
+ * formats already; `tail` and `middle` are asked only then.
  */
-export function endOfFileNote(format: string, detected: { notes?: string[] }, forced: string | undefined, length: number, end: () => string): string | undefined {
-  return !forced && !detected.notes?.length && length > SAMPLE ? tailMixNote(format, end()) : undefined;
+export function endOfFileNote(format: string, detected: { notes?: string[] }, forced: string | undefined, length: number, tail: () => string, middle: () => string | undefined = () => undefined): string | undefined {
+  if (forced || detected.notes?.length || length <= SAMPLE) return undefined;
+  return tailMixNote(format, tail()) ?? middle();
+}
+
+/**
+ * The samples of a text past its start, as StreamSniffer takes them from its bytes: the last SAMPLE
+ * bytes of its UTF-8 (the same tail whichever path reads the file), and a window every `stride`
+ * characters (bytes, for ASCII text).
+ */
+export function textSamples(format: string, text: string, stride = STRIDE): { tail: () => string; middle: () => string | undefined } {
+  return {
+    tail: () => {
+      const end = Buffer.from(text.slice(-SAMPLE), 'utf8');
+      return end.toString('utf8', Math.max(0, end.length - SAMPLE));
+    },
+    middle: () => {
+      for (let at = stride; at + SAMPLE <= text.length; at += stride) {
+        const note = middleMixNote(format, at, text.slice(at, at + SAMPLE));
+        if (note) return note;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * What a byte stream shows past its start, kept as it streams by: its last SAMPLE bytes (copied: a
+ * file source reuses its chunks), and the window of SAMPLE bytes at every multiple of `stride`, each
+ * sniffed once it is whole until one holds another format (one copy of 64 KB per stride at most).
+ */
+export class StreamSniffer {
+  bytes = 0;
+  private readonly tailBytes = Buffer.alloc(SAMPLE);
+  private tailLength = 0;
+  private readonly window = Buffer.alloc(SAMPLE);
+  private windowFill = 0;
+  private nextWindow: number;
+  private middleNote: string | undefined;
+
+  constructor(private readonly format: string, private readonly stride = STRIDE) {
+    this.nextWindow = stride;
+  }
+
+  push(b: Uint8Array): void {
+    const n = b.length;
+    if (n >= SAMPLE) {
+      this.tailBytes.set(b.subarray(n - SAMPLE));
+      this.tailLength = SAMPLE;
+    } else {
+      const keep = Math.min(this.tailLength, SAMPLE - n);
+      this.tailBytes.copyWithin(0, this.tailLength - keep, this.tailLength);
+      this.tailBytes.set(b, keep);
+      this.tailLength = keep + n;
+    }
+    while (this.middleNote === undefined) {
+      const need = this.nextWindow + this.windowFill;
+      if (need >= this.bytes + n) break;
+      const from = need - this.bytes;
+      const take = Math.min(SAMPLE - this.windowFill, n - from);
+      this.window.set(b.subarray(from, from + take), this.windowFill);
+      this.windowFill += take;
+      if (this.windowFill < SAMPLE) break;
+      this.middleNote = middleMixNote(this.format, this.nextWindow, this.window.toString('utf8'));
+      this.windowFill = 0;
+      this.nextWindow += this.stride;
+    }
+    this.bytes += n;
+  }
+
+  tail(): string {
+    return this.tailBytes.toString('utf8', 0, this.tailLength);
+  }
+
+  middle(): string | undefined {
+    return this.middleNote;
+  }
 }
