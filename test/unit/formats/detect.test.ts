@@ -112,6 +112,16 @@ describe('a second log at the end of the file, or between two (files put togethe
   /** The first `bytes` of the real big log, cut at a line end. */
   const bigLogHead = (bytes: number): string => all.subarray(0, all.lastIndexOf(10, bytes) + 1).toString('utf8');
   const go = bigLogHead(1 << 20);
+  /** The note `pick` finds in the analysis of `text` by the text, slice and byte-stream paths: the same by each. */
+  const sameNoteByEveryPath = async (text: string, chunk: number, pick: (a: { format?: string; notes: string[] }) => string): Promise<void> => {
+    const inText = pick(analyzeText(text));
+    assert.equal(pick(await analyzeTextAsync(text)), inText);
+    const bytes = Buffer.from(text, 'utf8');
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+    }
+    assert.equal(pick(await analyzeStream(chunks())), inText);
+  };
   const cases: Array<[string, string, string, string]> = [
     ['Go log, then nghttp -v', go + fixture('nghttp/nghttp-v-fetch-assets.log'), 'go-http2debug', 'nghttp-verbose'],
     ['Go log, then a tshark -T ek export', go + fixture('tshark/h2c/export.ek.ndjson.gz'), 'go-http2debug', 'tshark-ek'],
@@ -126,14 +136,8 @@ describe('a second log at the end of the file, or between two (files put togethe
         assert.ok(note.includes(`--format ${second}`), note);
         return note;
       };
-      const inText = notes(analyzeText(text));
-      assert.equal(notes(await analyzeTextAsync(text)), inText);
-      const bytes = Buffer.from(text, 'utf8');
-      async function* chunks(): AsyncGenerator<Uint8Array> {
-        // Chunks smaller than the sample too: the end is gathered across them.
-        for (let i = 0; i < bytes.length; i += 40_000) yield bytes.subarray(i, i + 40_000);
-      }
-      assert.equal(notes(await analyzeStream(chunks())), inText);
+      // Chunks smaller than the sample: the end is gathered across them.
+      await sameNoteByEveryPath(text, 40_000, notes);
     });
   }
 
@@ -148,13 +152,7 @@ describe('a second log at the end of the file, or between two (files put togethe
       assert.ok(found?.includes('--format nghttp-verbose'), a.notes.join(' | '));
       return found!;
     };
-    const inText = note(analyzeText(text));
-    assert.equal(note(await analyzeTextAsync(text)), inText);
-    const bytes = Buffer.from(text, 'utf8');
-    async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (let i = 0; i < bytes.length; i += 262_144) yield bytes.subarray(i, i + 262_144);
-    }
-    assert.equal(note(await analyzeStream(chunks())), inText);
+    await sameNoteByEveryPath(text, 262_144, note);
   });
 
   it('no such note on any single real log or export, nor when the format was chosen', async () => {
