@@ -190,8 +190,6 @@ export class GoHeaderBlocks<Added> {
   private lastOpened = -1;
   /** By nameId: a name some response announced as a trailer (its `trailer` field), so it may begin a block. */
   private readonly announced = new Uint8Array(NEXT);
-  /** The nameId of `trailer` (-1 until asked). */
-  private trailerName = -1;
 
   constructor(private readonly frames: FrameTable, private readonly add: (list: HeaderField[] | undefined, added: Added) => HeaderField[]) {}
 
@@ -359,8 +357,7 @@ export class GoHeaderBlocks<Added> {
       block.guessed = startGuessed;
       this.encoding.push(block);
     }
-    if (this.trailerName < 0) this.trailerName = this.names.of('trailer');
-    if (name === this.trailerName) this.announce(field.value);
+    if (field.name === 'trailer') this.announce(field.value);
     block.fields = this.add(block.fields, added);
     block.lastLine = line;
     block.mask |= bit;
