@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeTextAsync } from '../../../server/src/core/analyzeAsync.ts';
 import { analyzeText } from '../../../server/src/core/analyze.ts';
-import { FORMATS, detectBytes, detectText, frameLineCounts } from '../../../server/src/core/formats/detect.ts';
+import { FORMATS, SAMPLE, StreamSniffer, detectBytes, detectText, frameLineCounts, textSamples } from '../../../server/src/core/formats/detect.ts';
+import fc from 'fast-check';
 import { TEXT_PARSERS, CHUNK_PARSERS } from '../../../server/src/core/formats/registry.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -153,6 +154,27 @@ describe('a second log at the end of the file, or between two (files put togethe
       return found!;
     };
     await sameNoteByEveryPath(text, 262_144, note);
+  });
+
+  it('the byte stream samples what the text samples, however the stream is cut (fast-check)', () => {
+    // Real parts: Go, nghttp, Go, curl, Go; windows every 100,000 bytes (so several fall in each part).
+    const text = go.slice(0, 150_000) + fixture('nghttp/nghttp-v-fetch-assets.log') + go.slice(150_000, 400_000) + fixture('curl/curl-7.88-v.log') + go.slice(400_000);
+    const bytes = Buffer.from(text, 'utf8');
+    assert.equal(bytes.length, text.length, 'ASCII: windows at the same offsets in both');
+    const stride = 100_000;
+    const inText = textSamples('go-http2debug', text, stride);
+    assert.ok(inText.middle(), 'some window holds another format');
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 3 * SAMPLE }), { minLength: 1, maxLength: 40 }), (sizes) => {
+      const sniffer = new StreamSniffer('go-http2debug', stride);
+      for (let i = 0, k = 0; i < bytes.length; k++) {
+        const n = sizes[k % sizes.length]!;
+        sniffer.push(bytes.subarray(i, i + n));
+        i += n;
+      }
+      assert.equal(sniffer.bytes, bytes.length);
+      assert.equal(sniffer.middle(), inText.middle());
+      assert.equal(sniffer.tail(), inText.tail());
+    }), { numRuns: 60 });
   });
 
   it('no such note on any single real log or export, nor when the format was chosen', async () => {
