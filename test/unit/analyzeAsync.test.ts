@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { analyzeParsed, analyzeParsedAsync, analyzeText, type Analysis } from '../../server/src/core/analyze.ts';
 import { parseGoHttp2debug } from '../../server/src/core/formats/goHttp2debug.ts';
 import { STEP_FRAMES } from '../../server/src/core/steps.ts';
-import { analyzeTextAsync, sliceEnd } from '../../server/src/core/analyzeAsync.ts';
+import { SLICE, analyzeTextAsync, sliceEnd } from '../../server/src/core/analyzeAsync.ts';
 import { AnalysisCancelled } from '../../server/src/core/steps.ts';
 import { fixture } from './helpers.ts';
 
@@ -48,7 +48,7 @@ describe('analyzeTextAsync (sliced) = analyzeText (one go)', () => {
     const crlf = LOG.replace(/\n/g, '\r\n');
     const noise = `app: données reçues ✓ ${'é'.repeat(1000)}\n`;
     // The giant line puts 😀's two halves either side of the first cut (after SLICE characters).
-    const giant = `${'x'.repeat(MB - 1)}\u{1F600}${'y'.repeat(MB / 2)}\n`;
+    const giant = `${'x'.repeat(SLICE - 1)}\u{1F600}${'y'.repeat(MB / 2)}\n`;
     await sameAsOneGo(giant + crlf + noise.repeat(200) + crlf + giant + LOG);
   });
 

@@ -9,8 +9,8 @@ import { detectText, endOfFileNote, textSamples } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { AnalysisCancelled, yieldToEventLoop } from './steps.ts';
 
-/** Characters parsed between two yields: a few milliseconds of work. */
-const SLICE = 1 << 20;
+/** Characters parsed between two yields: a few milliseconds of work (up to 40 in a server still warming up). */
+export const SLICE = 1 << 18;
 
 /**
  * Where the slice starting at `start` ends: after the last line end within SLICE characters (so the

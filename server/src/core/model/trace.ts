@@ -8,7 +8,7 @@ import type { FrameLike, StreamStatus } from './streamState.ts';
 import { isStreamFrame, streamStatus, transition } from './streamState.ts';
 import type { FrameRecord, FrameTable } from './frameTable.ts';
 import { StreamIdMap } from './streamIds.ts';
-import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
+import { Pacer, runSteps, type Steps } from '../steps.ts';
 
 export type { FrameRecord };
 
@@ -177,7 +177,7 @@ export function buildTrace(parsed: ParsedLog): Trace {
   return runSteps(buildTraceSteps(parsed));
 }
 
-/** buildTrace, pausing every STEP_FRAMES frames of each pass (see steps.ts). */
+/** buildTrace, pausing in each pass (see steps.ts). */
 export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   // The format's table becomes the trace's as it is: copying 10^6 frames is what a big log cannot afford.
   const frames = parsed.frames;
@@ -220,8 +220,9 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   // that reads roles: a first pass, made only when some connection has no role.
   if (frames.connectionIds.some((id) => { const role = parsed.connections.get(id)?.role; return !role || role === 'unknown'; })) {
     const inferring = new Uint8Array(frames.connectionCount);
+    const pace = new Pacer();
     for (let index = 0; index < n; index++) {
-      if ((index & (STEP_FRAMES - 1)) === STEP_FRAMES - 1) yield;
+      if (pace.tick()) yield;
       const code = frames.connectionCodeOf(index);
       if (byCode[code] === undefined && connectionAt(index).role === 'unknown') inferring[code] = 1;
       if (inferring[code] === 1) {
@@ -240,15 +241,12 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
   let connCode = -1;
   let connState: ConnBuild = { blocks: [-1, -1], pages: [], sparse: 0, placed: 0, streamFrames: [] };
   let blocks = connState.blocks;
-  let work = 0;
+  const pace = new Pacer();
   /** What the state machine reads of a frame: one object, refilled per frame. */
   const seen: FrameLike = { type: 0, direction: 'sent', flags: 0 };
   const streamOrdinals = new Int32Array(n).fill(-1);
   for (let index = 0; index < n; index++) {
-    if (++work === STEP_FRAMES) {
-      work = 0;
-      yield;
-    }
+    if (pace.tick()) yield;
     const code = frames.connectionCodeOf(index);
     if (conn === undefined || code !== connCode) {
       connCode = code;
@@ -349,13 +347,14 @@ export function* buildTraceSteps(parsed: ParsedLog): Steps<Trace> {
     const b = building[code];
     if (b === undefined) continue;
     const list = byCode[code]!.streamList;
-    for (let o = 0; o < list.length; o++) list[o]!.frames = new Array<number>(b.streamFrames[o]!);
+    for (let o = 0; o < list.length; o++) {
+      list[o]!.frames = new Array<number>(b.streamFrames[o]!);
+      // 10^5 streams are 10^5 arrays made: counted as frames of work.
+      if (pace.tick()) yield;
+    }
   }
   for (let index = n - 1; index >= 0; index--) {
-    if (++work === STEP_FRAMES) {
-      work = 0;
-      yield;
-    }
+    if (pace.tick()) yield;
     const o = streamOrdinals[index]!;
     if (o < 0) continue;
     const code = frames.connectionCodeOf(index);

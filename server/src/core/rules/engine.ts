@@ -7,20 +7,20 @@
 import type { Trace } from '../model/trace.ts';
 import { ConnectionLoad } from './calmCauses.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext } from './types.ts';
-import { runSteps, STEP_FRAMES, type Steps } from '../steps.ts';
+import { Pacer, runSteps, type Steps } from '../steps.ts';
 import { FrameDispatch } from './frameDispatch.ts';
 
 export function runScans(trace: Trace, ctx: RuleContext, rules: readonly Rule[]): Map<string, Finding[]> {
   return runSteps(scanSteps(trace, ctx, rules));
 }
 
-/** runScans, pausing every STEP_FRAMES frames (see steps.ts). */
+/** runScans, pausing as it goes (see steps.ts). */
 export function* scanSteps(trace: Trace, ctx: RuleContext, rules: readonly Rule[]): Steps<Map<string, Finding[]>> {
   const out = new Map<string, Finding[]>(rules.map((r) => [r.id, []]));
   const scanning = rules.filter((r) => r.scan);
   if (scanning.length === 0) return out;
   const frames = trace.frames;
-  let work = 0;
+  const pace = new Pacer();
   for (const conn of trace.connections) {
     const load = new ConnectionLoad(trace, conn, ctx);
     const scans: Array<{ rule: Rule; scan: ConnectionScan }> = [];
@@ -33,16 +33,13 @@ export function* scanSteps(trace: Trace, ctx: RuleContext, rules: readonly Rule[
     for (const { scan } of scans) if (scan.frame) visitors.add(scan.frame.bind(scan), scan.types);
     const list = conn.frames;
     // A connection's setup counts as work too: a capture can have 10^5 connections of a frame or two.
-    work += 64;
+    if (pace.tick(64)) yield;
     for (let k = 0; k < list.length; k++) {
       const f = frames.row(list[k]!);
       const visit = visitors.visitorsOf(f.type);
       for (let v = 0; v < visit.length; v++) visit[v]!(f);
       load.frame(f);
-      if (++work >= STEP_FRAMES) {
-        work = 0;
-        yield;
-      }
+      if (pace.tick()) yield;
     }
     for (const { rule, scan } of scans) {
       // Not push(...found): spreading a long list as arguments would overflow the stack.

@@ -63,6 +63,8 @@ export function* runRulesSteps(trace: Trace, ctx: RuleContext): Steps<Finding[]>
     const override = ctx.severity?.[rule.id] as Finding['severity'] | undefined;
     const produced = rule.scan ? scanned.get(rule.id)! : rule.check(trace, ctx);
     for (const f of produced) findings.push(override ? { ...f, severity: override } : f);
+    // A rule without a scan reads the whole trace in one go: a pause after each.
+    if (!rule.scan) yield;
   }
   // Rule ids are lowercase ASCII words and hyphens: compared by code point (a collator would map ICU's data in).
   return findings.sort((a, b) => a.line - b.line || a.startChar - b.startChar || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
