@@ -2,7 +2,7 @@
  * The one entry point of the analysis core: text → format → frames → trace → findings.
  * Used by the language server and the CLI alike.
  */
-import { detectText, endOfFileNote, textSamples } from './formats/detect.ts';
+import { detectText, textEndOfFileNote } from './formats/detect.ts';
 import { TEXT_PARSERS } from './formats/registry.ts';
 import type { ParsedLog } from './model/frame.ts';
 import type { Trace } from './model/trace.ts';
@@ -47,8 +47,7 @@ export function analyzeText(text: string, opts: AnalyzeOptions = {}): Analysis {
   if ('error' in detected) return { error: detected.error, findings: [], notes: [] };
   const parse = PARSERS[detected.format]!;
   const parsed = parse(text);
-  const samples = textSamples(parsed.format, text);
-  const end = endOfFileNote(parsed.format, detected, opts.format, text.length, samples.tail, samples.middle);
+  const end = textEndOfFileNote(parsed.format, detected, opts.format, text);
   if (end) parsed.notes.push(end);
   return analyzeParsed(parsed, opts);
 }

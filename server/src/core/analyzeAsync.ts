@@ -5,7 +5,7 @@
  */
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync, analyzeText } from './analyze.ts';
-import { detectText, endOfFileNote, textSamples } from './formats/detect.ts';
+import { detectText, textEndOfFileNote } from './formats/detect.ts';
 import { GO_FORMAT, GoByteFeeder } from './formats/goHttp2debug.ts';
 import { AnalysisCancelled, yieldToEventLoop } from './steps.ts';
 
@@ -43,8 +43,7 @@ export async function analyzeTextAsync(text: string, opts: AnalyzeOptions = {}, 
   const parsed = feeder.finish();
   // What sniffing found out (e.g. the file mixes formats) reaches the notes, as in analyzeText.
   parsed.notes.unshift(...(detected.notes ?? []));
-  const samples = textSamples(parsed.format, text);
-  const end = endOfFileNote(parsed.format, detected, opts.format, text.length, samples.tail, samples.middle);
+  const end = textEndOfFileNote(parsed.format, detected, opts.format, text);
   if (end) parsed.notes.push(end);
   return analyzeParsedAsync(parsed, opts, signal);
 }

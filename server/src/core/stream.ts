@@ -8,7 +8,7 @@
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync } from './analyze.ts';
 import { AnalysisCancelled } from './steps.ts';
-import { StreamSniffer, detectBytes, detectText, endOfFileNote } from './formats/detect.ts';
+import { StreamSniffer, detectBytes, detectText, endOfFileNote, sniffsPastStart } from './formats/detect.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
@@ -66,12 +66,15 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
     }
   }
 
-  // The end of the input and windows between, for a log put after or between others (see detect.ts).
-  const sniffer = new StreamSniffer(detected.format);
+  let bytes = 0;
+  // The end of the input and windows between, for a log put after or between others (see detect.ts):
+  // kept only when they will be asked.
+  const sniffer = sniffsPastStart(detected, opts.format) ? new StreamSniffer(detected.format) : undefined;
   const tick = (b: Uint8Array): void => {
-    sniffer.push(b);
+    sniffer?.push(b);
+    bytes += b.length;
     if (opts.signal?.aborted) throw new AnalysisCancelled();
-    opts.onProgress?.(sniffer.bytes);
+    opts.onProgress?.(bytes);
   };
 
   // Every format has an incremental parser, so memory stays bounded by one record. Those that read
@@ -93,8 +96,7 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   }
   const parsed = parser.finish();
   parsed.notes.unshift(...(detected.notes ?? []));
-  const bytes = sniffer.bytes;
-  const end = endOfFileNote(parsed.format, detected, opts.format, bytes, () => sniffer.tail(), () => sniffer.middle());
+  const end = sniffer && endOfFileNote(parsed.format, detected, opts.format, bytes, () => sniffer.tail(), () => sniffer.middle());
   if (end) parsed.notes.push(end);
   return { ...(await analyzeParsedAsync(parsed, opts, opts.signal)), bytes, lines: parsed.lineCount };
 }

@@ -213,14 +213,27 @@ export function middleMixNote(format: string, at: number, window: string): strin
 }
 
 /**
+ * Is more than the start of the input sniffed? Not when the format was chosen (`forced`), nor when
+ * sniffing the start said the file mixes formats already.
+ */
+export function sniffsPastStart(detected: { notes?: string[] }, forced: string | undefined): boolean {
+  return !forced && !detected.notes?.length;
+}
+
+/**
  * The note on a log put after or between others, for an analysis: the end is sniffed first, then the
  * windows between (`middle`, the first note they gave). Asked only when the input is longer than the
- * sample, the format was not chosen (`forced`) and sniffing the start did not say the file mixes
- * formats already; `tail` and `middle` are asked only then.
+ * sample and sniffsPastStart; `tail` and `middle` are asked only then.
  */
-export function endOfFileNote(format: string, detected: { notes?: string[] }, forced: string | undefined, length: number, tail: () => string, middle: () => string | undefined = () => undefined): string | undefined {
-  if (forced || detected.notes?.length || length <= SAMPLE) return undefined;
+export function endOfFileNote(format: string, detected: { notes?: string[] }, forced: string | undefined, length: number, tail: () => string, middle: () => string | undefined): string | undefined {
+  if (!sniffsPastStart(detected, forced) || length <= SAMPLE) return undefined;
   return tailMixNote(format, tail()) ?? middle();
+}
+
+/** endOfFileNote for a text (editor documents, analyzeText): its samples as textSamples takes them. */
+export function textEndOfFileNote(format: string, detected: { notes?: string[] }, forced: string | undefined, text: string): string | undefined {
+  const samples = textSamples(format, text);
+  return endOfFileNote(format, detected, forced, text.length, samples.tail, samples.middle);
 }
 
 /**

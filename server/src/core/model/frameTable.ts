@@ -361,9 +361,8 @@ class FrameView implements FrameRecord {
   get dataPreview(): string | undefined { return this.t.dataPreviewOf(this.index); }
   set dataPreview(v: string | undefined) { this.t.setDataPreview(this.index, v); }
   get headers(): HeaderField[] | undefined { return this.t.headersOf(this.index); }
-
-  get headersGuessed(): boolean | undefined { return this.t.headersGuessedOf(this.index) || undefined; }
   set headers(v: HeaderField[] | undefined) { this.t.setHeaders(this.index, v); }
+  get headersGuessed(): boolean | undefined { return this.t.headersGuessedOf(this.index) || undefined; }
   get stateBefore(): StreamState | undefined { return this.t.stateBeforeOf(this.index); }
   set stateBefore(v: StreamState | undefined) { this.t.setStateBefore(this.index, v); }
   get stateAfter(): StreamState | undefined { return this.t.stateAfterOf(this.index); }

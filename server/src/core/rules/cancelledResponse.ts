@@ -34,12 +34,16 @@ export const cancelledResponseRule: Rule = {
   check(trace: Trace): Finding[] {
     const findings: Finding[] = [];
     for (const conn of trace.connections) {
+      /** grpcConnection(conn), asked once and only when a stream's own fields cannot be trusted (null: not yet). */
       let connectionGrpc: boolean | undefined | null = null;
       for (const stream of conn.streams.values()) {
         const rst = stream.resetFrame === undefined ? undefined : trace.frames.row(stream.resetFrame);
         if (!rst || rst.errorCode !== ErrorCode.CANCEL || !isFromClient(conn, rst)) continue;
-        // Asked of the connection once, and only when a stream's own fields cannot be trusted.
-        const grpc = !stream.headersGuessed ? isGrpc(stream) : (connectionGrpc === null ? (connectionGrpc = grpcConnection(conn)) : connectionGrpc) ?? isGrpc(stream);
+        let grpc = isGrpc(stream);
+        if (stream.headersGuessed) {
+          if (connectionGrpc === null) connectionGrpc = grpcConnection(conn);
+          grpc = connectionGrpc ?? grpc;
+        }
         const finding = diagnose(trace, stream, rst, conn.role === 'server', grpc);
         if (finding) findings.push(finding);
       }
