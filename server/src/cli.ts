@@ -83,7 +83,7 @@ async function analyzeFile(file: string, opts: Options, profiles: ReturnType<typ
   const source = await openLogFile(file);
   const progress = progressReporter(file, source.size, source.gzip);
   try {
-    return await analyzeStream(source.chunks, { ...common, ...(progress ? { onProgress: () => progress(source.diskBytes()) } : {}) });
+    return await analyzeStream(source.chunks, { ...common, length: source.length, ...(progress ? { onProgress: () => progress(source.diskBytes()) } : {}) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' || (e as NodeJS.ErrnoException).code === 'Z_DATA_ERROR') throw new Error(`cannot decompress: ${(e as Error).message}`);
     throw e;

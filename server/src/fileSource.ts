@@ -11,6 +11,8 @@ export interface FileSource {
   /** Size on disk (compressed size for gzip). */
   size: number;
   gzip: boolean;
+  /** The bytes `chunks` will yield, when known before reading them (not for gzip). */
+  length: number | undefined;
   /** Bytes read from disk so far (for progress on compressed input). */
   diskBytes: () => number;
 }
@@ -52,13 +54,13 @@ export async function openLogFile(path: string): Promise<FileSource> {
         await file.close();
       }
     }
-    return { chunks: reusing(), size: stat.size, gzip, diskBytes: () => diskBytes };
+    return { chunks: reusing(), size: stat.size, gzip, length: stat.size, diskBytes: () => diskBytes };
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK });
   raw.on('data', (b) => { diskBytes += (b as Buffer).length; });
   // Gunzip hands out a fresh buffer per chunk: 256 KB ones are let go sooner than 1 MB ones (the 254 MB
   // log's peak in the server: 247–249 MB against 255–264 MB), at the same speed.
-  return { chunks: raw.pipe(createGunzip({ chunkSize: 1 << 18 })), size: stat.size, gzip, diskBytes: () => diskBytes };
+  return { chunks: raw.pipe(createGunzip({ chunkSize: 1 << 18 })), size: stat.size, gzip, length: undefined, diskBytes: () => diskBytes };
 }
 
 const CHUNK = 1 << 19;

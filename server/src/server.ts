@@ -328,6 +328,7 @@ connection.onRequest(AnalyseFileRequest, async (p, token) => {
   try {
     const analysis = await analyzeStream(source.chunks, {
       ...analyzeOptions(p.uri),
+      length: source.length,
       signal: controller.signal,
       onProgress: () => {
         const percent = Math.min(99, Math.floor((source.diskBytes() / Math.max(1, source.size)) * 100));

@@ -8,7 +8,7 @@
 import type { Analysis, AnalyzeOptions } from './analyze.ts';
 import { analyzeParsedAsync } from './analyze.ts';
 import { AnalysisCancelled } from './steps.ts';
-import { StreamSniffer, detectBytes, detectText, endOfFileNote, sniffsPastStart } from './formats/detect.ts';
+import { StreamSniffer, detectBytes, detectText, endOfFileNote, sniffsPastStart, strideFor } from './formats/detect.ts';
 import { readsBytes } from './formats/byteChunk.ts';
 import { CHUNK_PARSERS } from './formats/registry.ts';
 import { StringDecoder } from 'node:string_decoder';
@@ -17,7 +17,8 @@ export interface StreamOptions extends AnalyzeOptions {
   /** Called after each chunk with the bytes consumed so far. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
-  /** Largest input a non-incremental format may be read into memory for. */
+  /** The input's length in bytes when it is known before reading (a plain file's size; not a gzip's): it spaces the sniffed windows (detect.ts strideFor). */
+  length?: number;
 }
 
 export interface StreamAnalysis extends Analysis {
@@ -69,7 +70,7 @@ async function analyzeChunks(iterator: AsyncIterator<Uint8Array>, opts: StreamOp
   let bytes = 0;
   // The end of the input and windows between, for a log put after or between others (see detect.ts):
   // kept only when they will be asked.
-  const sniffer = sniffsPastStart(detected, opts.format) ? new StreamSniffer(detected.format) : undefined;
+  const sniffer = sniffsPastStart(detected, opts.format) ? new StreamSniffer(detected.format, strideFor(opts.length)) : undefined;
   const tick = (b: Uint8Array): void => {
     sniffer?.push(b);
     bytes += b.length;

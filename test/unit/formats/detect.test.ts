@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeTextAsync } from '../../../server/src/core/analyzeAsync.ts';
 import { analyzeText } from '../../../server/src/core/analyze.ts';
-import { FORMATS, SAMPLE, StreamSniffer, detectBytes, detectText, frameLineCounts, textSamples } from '../../../server/src/core/formats/detect.ts';
+import { FORMATS, MIN_STRIDE, SAMPLE, STRIDE, StreamSniffer, detectBytes, detectText, frameLineCounts, strideFor, textSamples } from '../../../server/src/core/formats/detect.ts';
 import fc from 'fast-check';
 import { TEXT_PARSERS, CHUNK_PARSERS } from '../../../server/src/core/formats/registry.ts';
 import { readFileSync } from 'node:fs';
@@ -121,7 +121,8 @@ describe('a second log at the end of the file, or between two (files put togethe
     async function* chunks(): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
     }
-    assert.equal(pick(await analyzeStream(chunks())), inText);
+    // As from a plain file, whose length is known before it is read (what spaces the windows).
+    assert.equal(pick(await analyzeStream(chunks(), { length: bytes.length })), inText);
   };
   const cases: Array<[string, string, string, string]> = [
     ['Go log, then nghttp -v', go + fixture('nghttp/nghttp-v-fetch-assets.log'), 'go-http2debug', 'nghttp-verbose'],
@@ -154,6 +155,35 @@ describe('a second log at the end of the file, or between two (files put togethe
       return found!;
     };
     await sameNoteByEveryPath(text, 262_144, note);
+  });
+
+  it('Go log, nghttp -v, Go log: the nghttp part, 3 MB into 12 MB, gets a note (windows 1 MB apart); a stream of unknown length (gzip) spaces them 8 MB', async () => {
+    const nghttp = fixture('nghttp/nghttp-v-fetch-assets.log');
+    const text = bigLogHead((3 << 20) - 4096) + nghttp + bigLogHead(9 << 20);
+    assert.equal(strideFor(Buffer.byteLength(text)), MIN_STRIDE);
+    const note = (a: { format?: string; notes: string[] }): string => {
+      assert.equal(a.format, 'go-http2debug');
+      const found = a.notes.find((n) => /^Part of this file, about 3 MB in, (is|also holds) nghttp \/ nghttpd -v output \(\d+ frames in 64 KB there\)/.test(n));
+      assert.ok(found?.includes('--format nghttp-verbose'), a.notes.join(' | '));
+      return found!;
+    };
+    await sameNoteByEveryPath(text, 262_144, note);
+    // The limit: without the length, windows are 8 MB apart, and the one at 8 MB is in the Go log after it.
+    async function* unknownLength(): AsyncGenerator<Uint8Array> { yield Buffer.from(text, 'utf8'); }
+    assert.ok(!(await analyzeStream(unknownLength())).notes.some((n) => /^(Part|The end) of this file/.test(n)));
+  });
+
+  it('the windows: 64 spread over the file, 1 MB to 8 MB apart, on whole samples', () => {
+    assert.equal(strideFor(undefined), STRIDE);
+    assert.equal(strideFor(0), MIN_STRIDE);
+    assert.equal(strideFor(64 << 20), MIN_STRIDE);
+    assert.equal(strideFor(254_012_664), 61 * SAMPLE); // the bench log: 63 windows, just under 4 MB apart
+    assert.equal(strideFor(4 * 2 ** 30), STRIDE);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 40 }), (length) => {
+      const stride = strideFor(length);
+      assert.ok(stride >= MIN_STRIDE && stride <= STRIDE && stride % SAMPLE === 0);
+      if (stride < STRIDE) assert.ok(Math.floor(length / stride) <= 64, `${Math.floor(length / stride)} windows`);
+    }));
   });
 
   it('the byte stream samples what the text samples, however the stream is cut (fast-check)', () => {

@@ -1,7 +1,7 @@
 /**
  * Content sniffing: which format is this, or why it cannot be read. Never by file name alone.
  * Only samples are looked at (the first 64 KB; for a log put after or between others, the last 64 KB
- * and a window every 8 MB), with indexOf and character checks.
+ * and 64 windows spread between, 1–8 MB apart), with indexOf and character checks.
  */
 import { CURL_FORMAT, looksLikeCurl } from './curl.ts';
 import { ENVOY_FORMAT, looksLikeEnvoy } from './envoy.ts';
@@ -163,8 +163,22 @@ export function detectText(text: string, forced?: string): Detection {
   return { format: best };
 }
 
-/** Between the start and the end, a window of SAMPLE bytes is sniffed every STRIDE bytes too (a log put between two others). */
+/**
+ * Between the start and the end, a window of SAMPLE bytes is sniffed every `strideFor(length)` bytes
+ * too (a log put between two others): WINDOWS of them spread over the input, at least MIN_STRIDE and
+ * at most STRIDE apart (about 0.5 ms each, so never more than some 35 ms however big the file is).
+ * An input whose length is not known before it is read (a gzip stream) gets one every STRIDE bytes.
+ */
 export const STRIDE = 8 << 20;
+export const MIN_STRIDE = 1 << 20;
+const WINDOWS = 64;
+
+/** The stride of the windows for an input of `length` bytes (undefined: not known in advance). */
+export function strideFor(length: number | undefined): number {
+  if (length === undefined) return STRIDE;
+  // Whole samples apart, so the windows of two paths that know the same length fall at the same offsets.
+  return Math.min(STRIDE, Math.max(MIN_STRIDE, Math.ceil(length / WINDOWS / SAMPLE) * SAMPLE));
+}
 
 /**
  * The formats other than `format` that a window past the start holds, most frames first, and
@@ -239,9 +253,9 @@ export function textEndOfFileNote(format: string, detected: { notes?: string[] }
 /**
  * The samples of a text past its start, as StreamSniffer takes them from its bytes: the last SAMPLE
  * bytes of its UTF-8 (the same tail whichever path reads the file), and a window every `stride`
- * characters (bytes, for ASCII text).
+ * characters (bytes, for ASCII text; strideFor its length, as the byte stream of its file has).
  */
-export function textSamples(format: string, text: string, stride = STRIDE): { tail: () => string; middle: () => string | undefined } {
+export function textSamples(format: string, text: string, stride = strideFor(text.length)): { tail: () => string; middle: () => string | undefined } {
   return {
     tail: () => {
       const end = Buffer.from(text.slice(-SAMPLE), 'utf8');
