@@ -68,6 +68,8 @@ const TOKENS = [
   ' Debug="', ' (conn)', ' incr=', 'decoded hpack field ', 'header field ', '":status"', ' = ', 'Transport encoding header ', 'Transport received ',
   'server read frame ', 'Transport creating client conn 0xc0 to ', 'server connection from ', ' on 0x', 'Transport readFrame error on conn 0xc0: ',
   '2026/11/24 12:00:00', '.123456 ', '2025-09-10T12:00:00.123456789Z stderr F ', 'msg="', 'time=', 'é', '日本', '😀', '\ud800', '\u0000',
+  // JSON records (slog's JSONHandler, a container runtime's json-file log).
+  '{"time":"2025-09-10T12:00:00.123456789Z","msg":"', '{"log":"', '\\"', '\\n', '"}', ' {', '\\u0022',
 ];
 const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 80 }).map((t) => t.join(''));
 
@@ -333,10 +335,12 @@ describe('linear time', () => {
     assertLinear('slices of a tail without line end', (n) => `http2: Framer 0xc0: wrote PING len=8 ping="00000000"\n${'x'.repeat(n * MB)}`, slices, 4);
   });
 
-  it('a huge single line: 8 MB vs 1 MB (unterminated DATA, no tag, slog-quoted)', () => {
+  it('a huge single line: 8 MB vs 1 MB (unterminated DATA, no tag, slog-quoted, JSON records)', () => {
     const MB = 1024 * 1024;
     assertLinear('unterminated DATA line', (n) => `http2: Framer 0xc0: wrote DATA stream=1 len=5 data="${'x'.repeat(n * MB / 8)}`, (t) => void analyzeText(t), 8);
     assertLinear('line without tag', (n) => 'y'.repeat(n * MB / 8), (t) => void analyzeText(t), 8);
     assertLinear('slog line', (n) => `time=2025-09-10T12:00:00.000Z level=INFO msg="http2: Framer 0xc0: wrote DATA stream=1 len=5 data=\\"${'\\\\x00'.repeat(n * MB / 40)}`, (t) => void analyzeText(t), 8);
+    assertLinear('slog JSON record', (n) => `{"time":"2025-09-10T12:00:00Z","msg":"http2: Framer 0xc0: wrote DATA stream=1 len=5 data=\\"${'\\\\x00\\"'.repeat(n * MB / 40)}\\""}`, (t) => void analyzeText(t), 8);
+    assertLinear('JSON record, unterminated', (n) => `{"msg":"http2: Framer 0xc0: wrote DATA stream=1 len=5 data=\\"${'\\\\'.repeat(n * MB / 8)}`, (t) => void analyzeText(t), 8);
   });
 });

@@ -251,11 +251,24 @@ interface Http2Message {
 
 /**
  * Finds the `http2: ` message on a line, whatever log prefix precedes it (date/time, file:line,
- * custom prefix, container runtime timestamps), and the slog TextHandler form `msg="http2: …"`.
+ * custom prefix, container runtime timestamps), the slog TextHandler form `msg="http2: …"`, and a
+ * JSON record holding it in a string (slog's JSONHandler `{"time":…,"msg":"http2: …"}`, a container
+ * runtime's json-file log `{"log":"2026/… http2: …\n",…}`, a log shipper's NDJSON export).
  */
 export function findHttp2Message(line: string): Http2Message | undefined {
   const tag = line.indexOf(TAG);
   if (tag < 0) return undefined;
+  if (isJsonRecord(line)) {
+    const inner = jsonStringAt(line, tag);
+    if (inner !== undefined) {
+      // The string re-escapes the message (quotes as \", a newline as \n): decoded once, like slog's
+      // text form (positions are approximate then). What it holds may have a log prefix of its own.
+      const at = inner.indexOf(TAG);
+      if (at < 0) return undefined;
+      const end = inner.endsWith('\r\n') ? inner.length - 2 : inner.endsWith('\n') ? inner.length - 1 : inner.length;
+      return { text: inner.slice(at + TAG.length, end), offset: tag + TAG.length, tagStart: tag, time: parseLeadingTimestamp(inner, at) ?? parseLeadingTimestamp(line, tag) };
+    }
+  }
   const time = parseLeadingTimestamp(line, tag);
   if (tag >= 5 && line.startsWith('msg="', tag - 5)) {
     // slog re-quotes the message: decode it once (positions are approximate then).
@@ -265,6 +278,42 @@ export function findHttp2Message(line: string): Http2Message | undefined {
   }
   // One shape for every line (no spread): this runs once per HTTP/2 line of a 10^6-line log.
   return { text: line.slice(tag + TAG.length), offset: tag + TAG.length, tagStart: tag, time };
+}
+
+/** Does the line hold a JSON object (its first character past blanks is `{`)? */
+function isJsonRecord(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) return c === 123;
+  }
+  return false;
+}
+
+/**
+ * The decoded JSON string of `line` that covers index `at`, or undefined (`at` outside every string,
+ * or the string is not valid JSON). One pass from the line's start, which tells a string's quotes
+ * from escaped ones; the string found is decoded by JSON.parse.
+ */
+function jsonStringAt(line: string, at: number): string | undefined {
+  let open = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (open < 0) {
+      if (c === 34) open = i;
+      else if (i > at) return undefined;
+    } else if (c === 92) i++;
+    else if (c === 34) {
+      if (at > open && at < i) {
+        try {
+          return JSON.parse(line.slice(open, i + 1)) as string;
+        } catch {
+          return undefined;
+        }
+      }
+      open = -1;
+    }
+  }
+  return undefined;
 }
 
 /** Cheap test used by sniffing: does this text look like Go http2debug output? */
@@ -819,7 +868,8 @@ export function createGoHttp2debugParser(): LineParser {
   const bytesLine = (b: Buffer, s: number, e: number, tag: number, lineNo: number, asciiLine: boolean): void => {
     if (!asciiLine) return slow(b, s, e, lineNo);
     if (viewed !== b) bView = viewOf((viewed = b));
-    if (tag - s >= 5 && matchWords(bView, b, tag - 5, e, P_MSG)) return slow(b, s, e, lineNo);
+    // slog's forms, and JSON records: the message is quoted or escaped, decoded on the string path.
+    if ((tag - s >= 5 && matchWords(bView, b, tag - 5, e, P_MSG)) || b[s] === 123 /* { */ || ((b[s] === 32 || b[s] === 9) && isJsonRecord(latin1(b, s, Math.min(tag, s + 64))))) return slow(b, s, e, lineNo);
     const m = tag + TAG.length;
     const c0 = b[m];
     if (c0 === 70 /* F */ && matchWords(bView, b, m, e, P_FRAMER)) {
