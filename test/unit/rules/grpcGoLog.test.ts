@@ -49,14 +49,14 @@ describe('grpc-go logs with GODEBUG=http2debug=2 (real)', () => {
   });
 
   describe('keepalive PINGs against grpc-go\'s default enforcement policy: the real GOAWAY "too_many_pings"', () => {
-    const truth = fixtureJson<Truth>(`${DIR}/keepalive-server-defaults/truth.json`);
+    const truth = fixtureJson<Truth>(`${DIR}/keepalive-ping-flood/server-defaults/truth.json`);
     it('the run: the server wrote one GOAWAY ENHANCE_YOUR_CALM "too_many_pings"', () => {
       assert.equal(truth.observed_in_logs.server_goaways_written.length, 1);
       assert.match(truth.observed_in_logs.server_goaways_written[0]!, /ErrCode=ENHANCE_YOUR_CALM Debug="too_many_pings"/);
     });
     for (const side of SIDES) {
       it(`${side} log: ping-flood cuts at the 3rd keepalive PING, and the GOAWAY is told as grpc-go's keepalive enforcement`, () => {
-        const log = fixture(`${DIR}/keepalive-server-defaults/${side}.log`);
+        const log = fixture(`${DIR}/keepalive-ping-flood/server-defaults/${side}.log`);
         const lines = log.split('\n');
         // The client's PINGs that are not grpc-go's BDP pings (keepalive), as this side logged them.
         const verb = side === 'client' ? 'wrote' : 'read';
