@@ -55,6 +55,20 @@ describe('Go parser: byte path = string reference', () => {
     assert.deepStrictEqual(parseGoHttp2debug(text), reference);
   });
 
+  it('an echo line whose summary the string parser refuses (a quote after the type) closes no block on the byte path either (hand-made; found by the fuzzer)', () => {
+    const text = [
+      '2026/11/24 12:04:39.123456 http2: Framer 0xc00013c000: read HEADERS flags=END_STREAM|END_HEADERS stream=1 len=39',
+      '2026/11/24 12:04:39 http2: server connection from 127.0.0.1:59970 on 0xc00011a000',
+      '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read WINDOW_UPDATE len=4 (conn) incr=1073676288',
+      '2026/11/24 12:04:39 http2: server read frame HEADERS" flags=END_STREAM|END_HEADERS stream=1 len=39',
+      '2026/11/24 12:04:39 http2: decoded hpack field header field ":path" = "/items/1"',
+    ].join('\n') + '\n';
+    const reference = parseGoHttp2debugByLines(text);
+    assert.deepEqual(reference.frames.get(0)!.headers, [{ name: ':path', value: '/items/1' }]);
+    assert.equal(reference.frames.get(0)!.headersGuessed, undefined);
+    assert.deepStrictEqual(parseGoHttp2debug(text), reference);
+  });
+
   it('a giant line split over many chunks is joined once and stays one line (hand-made)', () => {
     const text = `2026/11/24 12:04:39 http2: Framer 0xc0000022a0: wrote DATA stream=1 len=9 data="${'x'.repeat(3_000_000)}"\n2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read RST_STREAM stream=1 len=4 ErrCode=CANCEL\n`;
     const parsed = inChunks(Buffer.from(text), 4096);

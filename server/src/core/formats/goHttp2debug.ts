@@ -851,17 +851,31 @@ export function createGoHttp2debugParser(): LineParser {
 
   const slow = (b: Buffer, s: number, e: number, lineNo: number): void => onLine(b.toString('utf8', s, e), lineNo);
 
-  /** An echo's frame summary at `i`, read only as far as `blocks.echo` needs it (the string path parses it whole). */
+  /**
+   * An echo's frame summary at `i`, read only as far as `blocks.echo` needs it, by the grammar the
+   * string path's parseFrameSummary reads (a summary it refuses closes no block here either).
+   */
   const echoBytes = (b: Buffer, i: number, e: number): void => {
     let j = i;
     while (j < e && isTypeChar(b[j]!)) j++;
     const type = coreTypeAt(bView, b, i, j);
-    if (type !== FrameType.HEADERS && type !== FrameType.CONTINUATION && type !== FrameType.PUSH_PROMISE) return;
-    const k = indexIn(b, P_STREAM.bytes, j, e);
-    if (k < 0) return;
-    const streamId = readUintAt(b, k + 7, e);
-    if (streamId < 0 || b[uintEnd] !== 32 || !matchWords(bView, b, uintEnd + 1, e, P_LEN)) return;
-    const length = readUintAt(b, uintEnd + 5, e);
+    if ((type !== FrameType.HEADERS && type !== FrameType.CONTINUATION && type !== FrameType.PUSH_PROMISE) || j >= e || b[j] !== 32) return;
+    let k = j + 1;
+    if (matchWords(bView, b, k, e, P_FLAGS)) {
+      let sp = k + 6;
+      while (sp < e && b[sp] !== 32) sp++;
+      if (sp >= e) return;
+      if (coreFlagsAt(bView, b, k + 6, sp, type) < 0 && flagsOf(type, flagTexts.get(b, k + 6, sp)) < 0) return;
+      k = sp + 1;
+    }
+    let streamId = 0;
+    if (matchWords(bView, b, k, e, P_STREAM)) {
+      streamId = readUintAt(b, k + 7, e);
+      if (streamId < 0 || b[uintEnd] !== 32 || uintEnd >= e) return;
+      k = uintEnd + 1;
+    }
+    if (!matchWords(bView, b, k, e, P_LEN)) return;
+    const length = readUintAt(b, k + 4, e);
     if (length >= 0) blocks.echo(type, streamId, length);
   };
 
