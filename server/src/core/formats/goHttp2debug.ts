@@ -16,6 +16,7 @@ import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './g
 import { forEachLine } from './lines.ts';
 import { passedOverNote } from './incremental.ts';
 import { Encoder, GoHeaderBlocks } from './goHeaderBlocks.ts';
+import { GOAWAY_ERROR, GoClientErrors } from './goClientErrors.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
 
 export const GO_FORMAT = 'go-http2debug';
@@ -688,6 +689,7 @@ export function createGoHttp2debugParser(): LineParser {
     if (cur && cur.key === key) cur.ended = true;
   };
 
+  const clientErrors = new GoClientErrors();
   const fields = new HeaderFieldTable();
   const lists = new HeaderListTable();
   /**
@@ -769,6 +771,11 @@ export function createGoHttp2debugParser(): LineParser {
     if (m.startsWith('server connection from ')) {
       const on = m.lastIndexOf(' on 0x');
       pendingConns.push({ role: 'server', peer: m.slice(23, on >= 0 ? on : undefined).trim(), line: lineNo });
+      return;
+    }
+    if (m.startsWith(GOAWAY_ERROR)) {
+      // An application's log of a failed request (no frame): counted for the note of a log without frames.
+      clientErrors.goaway(m, lineNo);
       return;
     }
     if (m.startsWith('Transport readFrame error on conn 0x')) {
@@ -1018,6 +1025,10 @@ export function createGoHttp2debugParser(): LineParser {
       }
       notes.push('Only frames received are logged (GODEBUG=http2debug=1): run with GODEBUG=http2debug=2 to see the frames this process wrote as well.');
       return { format: GO_FORMAT, frames: echoes, connections, lineCount, notes };
+    }
+    if (frames.length === 0) {
+      const note = clientErrors.noFrameNote(lineCount);
+      if (note) notes.push(note);
     }
     return { format: GO_FORMAT, frames, connections, lineCount, notes };
   };
