@@ -65,14 +65,11 @@ export function analyzeParsedAsync(parsed: ParsedLog, opts: AnalyzeOptions = {},
   return runStepsAsync(analyzeParsedSteps(parsed, opts), signal);
 }
 
-/** How the note on a log without frames begins (a format's parser may have made a more specific one). */
-const NO_FRAME = 'No HTTP/2 frame found';
-
 function* analyzeParsedSteps(parsed: ParsedLog, opts: AnalyzeOptions): Steps<Analysis> {
   const notes = [...parsed.notes];
   // Parsers of other formats say themselves why they found no frame; Go logs get the how-to.
-  if (parsed.frames.length === 0 && (parsed.format === 'go-http2debug' || notes.length === 0) && !notes.some((n) => n.startsWith(NO_FRAME))) {
-    notes.push(`${NO_FRAME} in ${formatNumber(parsed.lineCount)} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
+  if (parsed.frames.length === 0 && (parsed.format === 'go-http2debug' || notes.length === 0)) {
+    notes.push(parsed.noFrameNote ?? `No HTTP/2 frame found in ${formatNumber(parsed.lineCount)} lines. For Go, run the program with GODEBUG=http2debug=2 and save its standard error.`);
   }
   const trace = yield* buildTraceSteps(parsed);
   const ctx: RuleContext = { profiles: opts.ctx?.profiles ?? PROFILES, ...(opts.ctx?.severity ? { severity: opts.ctx.severity } : {}), ...(opts.ctx?.thresholds ? { thresholds: opts.ctx.thresholds } : {}) };

@@ -38,7 +38,7 @@ export class GoClientErrors {
     if (this.count++ === 0) this.firstLine = lineNo;
   }
 
-  /** The note for a log of `lineCount` lines with no frame, or undefined when it has no such error. */
+  /** What to tell of a log of `lineCount` lines if it has no frame (ParsedLog.noFrameNote), or undefined when it has no such error. */
   noFrameNote(lineCount: number): string | undefined {
     if (this.count === 0) return undefined;
     const codes = [...this.byCode].sort((a, b) => b[1] - a[1]);

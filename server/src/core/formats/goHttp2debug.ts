@@ -774,7 +774,7 @@ export function createGoHttp2debugParser(): LineParser {
       return;
     }
     if (m.startsWith(GOAWAY_ERROR)) {
-      // An application's log of a failed request (no frame): counted for the note of a log without frames.
+      // An application's log of a failed request (no frame): counted for the account of a log without frames.
       clientErrors.goaway(m, lineNo);
       return;
     }
@@ -1026,11 +1026,8 @@ export function createGoHttp2debugParser(): LineParser {
       notes.push('Only frames received are logged (GODEBUG=http2debug=1): run with GODEBUG=http2debug=2 to see the frames this process wrote as well.');
       return { format: GO_FORMAT, frames: echoes, connections, lineCount, notes };
     }
-    if (frames.length === 0) {
-      const note = clientErrors.noFrameNote(lineCount);
-      if (note) notes.push(note);
-    }
-    return { format: GO_FORMAT, frames, connections, lineCount, notes };
+    const noFrameNote = clientErrors.noFrameNote(lineCount);
+    return { format: GO_FORMAT, frames, connections, lineCount, notes, ...(noFrameNote ? { noFrameNote } : {}) };
   };
   return { line: onLine, bytesLine, finish };
 }

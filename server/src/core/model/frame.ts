@@ -114,6 +114,8 @@ export interface ParsedLog {
   lineCount: number;
   /** Things the parser wants the user to know (e.g. "no HTTP/2 frame found"). */
   notes: string[];
+  /** The format's own account of an input without frames, told instead of the generic how-to. */
+  noFrameNote?: string;
 }
 
 /** FrameType's names by code, made once: parsers name every frame they read. */
