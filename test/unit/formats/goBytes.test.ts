@@ -122,6 +122,12 @@ describe('Go parser: byte path = string reference', () => {
       '2026/11/24 12:04:39 http2: Framer 0xc0000022a0: read UNKNOWN_FRAME_TYPE_12 flags=0x40 stream=3 len=4',
       '2026/11/24 12:04:39 http2: Framer 0xC0000022A0: read HEADERS flags=PADDED|PRIORITY|END_HEADERS stream=3 len=12',
       '2026/11/24 12:04:39 http2: Framer 0x0c00000000022a0: wrote CONTINUATION stream=3 len=12',
+      '2026/11/25 10:09:20 http2: Transport sending health check',
+      '2026/11/25 10:09:20 http2: Framer 0xc0000022a0: wrote PING len=8 ping="3p\\xc9RF\\xb4\\x8a\\x13"',
+      '2026/11/25 10:09:21 http2: Transport health check failure: context deadline exceeded',
+      '2026/11/25 10:09:21 http2: Transport health check success',
+      '2026/11/25 10:09:21 http2: Transport readFrame error on conn 0xc000102000: (*net.OpError) read tcp 127.0.0.1:53108->127.0.0.1:35997: use of closed network connection',
+      '2026/11/25 10:09:21 RoundTrip failure: http2: client connection lost',
     ];
     const edit = fc.tuple(fc.nat(), fc.nat(8), fc.string({ maxLength: 6, unit: fc.constantFrom('"', '\\', ' ', '=', '|', ':', '0', '9', 'x', 'é', '\r', 'A', '.', 'h', 'http2: ') }));
     const line = fc.tuple(fc.constantFrom(...shapes), fc.array(edit, { maxLength: 3 })).map(([l, edits]) => {

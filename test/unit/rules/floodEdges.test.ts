@@ -75,13 +75,25 @@ describe('settings-flood edges', () => {
     const [f] = byRule(analyzeLines(entries(101), { profiles: ['go'] }), 'settings-flood');
     assert.match(f!.message, /GOAWAY PROTOCOL_ERROR/);
   });
-  it('a SETTINGS never acknowledged while the peer kept sending → warning; acknowledged → nothing (hand-made)', () => {
-    const base = [...clientPreface(), wrote('SETTINGS len=6, settings: INITIAL_WINDOW_SIZE=1048576'), read('WINDOW_UPDATE len=4 (conn) incr=5')];
-    const [f] = byRule(analyzeLines(base, { profiles: ['envoy'] }), 'settings-flood');
-    assert.equal(f!.severity, 'warning');
-    assert.match(f!.message, /1 SETTINGS frame from the client never acknowledged/);
-    assert.equal(f!.line, 5);
-    assert.equal(verdictOf([...base, read('SETTINGS flags=ACK len=0')], 'settings-flood', ['envoy']), 'none');
+  it('a SETTINGS never acknowledged although the peer answered a later frame → warning; acknowledged → nothing (hand-made)', () => {
+    const settings = [...clientPreface(), wrote('SETTINGS len=6, settings: INITIAL_WINDOW_SIZE=1048576')];
+    for (const answer of [
+      [wrote(`PING len=8 ping=${ping(7)}`), read(`PING flags=ACK len=8 ping=${ping(7)}`)],
+      [wrote('HEADERS flags=END_STREAM|END_HEADERS stream=1 len=10'), read('HEADERS flags=END_HEADERS stream=1 len=5')],
+    ]) {
+      const base = [...settings, read('WINDOW_UPDATE len=4 (conn) incr=5'), ...answer];
+      const [f] = byRule(analyzeLines(base, { profiles: ['envoy'] }), 'settings-flood');
+      assert.equal(f!.severity, 'warning');
+      assert.match(f!.message, /1 SETTINGS frame from the client never acknowledged, although the server read past them/);
+      assert.equal(f!.line, 5);
+      assert.equal(f!.related![0]!.line, base.length - 1, 'the answer that shows the server had the SETTINGS');
+      assert.equal(verdictOf([...base, read('SETTINGS flags=ACK len=0')], 'settings-flood', ['envoy']), 'none');
+    }
+  });
+  it('frames of the peer that may have been in flight do not show it read the SETTINGS → nothing (hand-made)', () => {
+    // A peer that stalled and resumes sends its backlog, written before it could read the SETTINGS.
+    const lines = [...clientPreface(), wrote('SETTINGS len=6, settings: INITIAL_WINDOW_SIZE=1048576'), read('WINDOW_UPDATE len=4 (conn) incr=5'), read(`PING len=8 ping=${ping(1)}`), wrote('HEADERS flags=END_STREAM|END_HEADERS stream=1 len=10')];
+    assert.equal(verdictOf(lines, 'settings-flood', ['envoy']), 'none');
   });
 });
 

@@ -5,7 +5,7 @@
  * regular expression touches untrusted text, so a 50 MB single line costs what reading it costs.
  * Lines that are not HTTP/2 (application output, grpclog, panics) are skipped.
  */
-import type { ConnectionInfo, FrameEvent, HeaderField, ParsedLog } from '../model/frame.ts';
+import type { ConnectionInfo, FrameEvent, HeaderField, LostPing, ParsedLog } from '../model/frame.ts';
 import { CORE_TYPE_NAMES, FrameType } from '../model/frame.ts';
 import { FrameTable } from '../model/frameTable.ts';
 import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
@@ -16,7 +16,7 @@ import { bytesToHex, bytesToText, decodeGoQuoted, decodeGoQuotedText } from './g
 import { forEachLine } from './lines.ts';
 import { passedOverNote } from './incremental.ts';
 import { Encoder, GoHeaderBlocks } from './goHeaderBlocks.ts';
-import { GOAWAY_ERROR, GoClientErrors } from './goClientErrors.ts';
+import { GOAWAY_ERROR, GoClientErrors, LOST_ERROR } from './goClientErrors.ts';
 import { goLogSecondAt, parseLeadingTimestamp } from './timestamps.ts';
 
 export const GO_FORMAT = 'go-http2debug';
@@ -690,6 +690,15 @@ export function createGoHttp2debugParser(): LineParser {
   };
 
   const clientErrors = new GoClientErrors();
+  /**
+   * Go's Transport health checks (ReadIdleTimeout) announced by `Transport sending health check` whose
+   * PING the Framer has not logged yet (it may log it after the check already failed on a closed connection).
+   */
+  let healthChecksSent = 0;
+  /** Health-check PINGs (rows of `frames`) waiting for the line that tells how they ended, oldest first. */
+  const healthChecks = new Queue<number>();
+  /** The connection closed last for a lost PING: Go's `RoundTrip failure` lines of its requests follow. */
+  let lastLost: LostPing | undefined;
   const fields = new HeaderFieldTable();
   const lists = new HeaderListTable();
   /**
@@ -702,6 +711,11 @@ export function createGoHttp2debugParser(): LineParser {
     if (!frames.isReceived(row)) {
       // The connection's side says whose encoding lines a HEADERS takes (asked only for those).
       const type = frames.typeOf(row);
+      if (healthChecksSent > 0 && type === FrameType.PING && (frames.flagsOf(row) & 1) === 0) {
+        healthChecksSent--;
+        // One on a connection already closed fails at once, whatever the peer does: not waited for.
+        if (connections.get(frames.connectionOf(row))?.endLine === undefined) healthChecks.push(row);
+      }
       const role = type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE ? connections.get(frames.connectionOf(row))?.role : undefined;
       blocks.wrote(row, role === 'server' ? Encoder.Server : role === 'client' ? Encoder.Transport : undefined);
       return undefined;
@@ -773,6 +787,20 @@ export function createGoHttp2debugParser(): LineParser {
       pendingConns.push({ role: 'server', peer: m.slice(23, on >= 0 ? on : undefined).trim(), line: lineNo });
       return;
     }
+    if (m.startsWith('Transport sending health check')) {
+      healthChecksSent++;
+      return;
+    }
+    if (m.startsWith('Transport health check ')) {
+      healthCheckEnded(m, lineNo, msg.tagStart, line.length, msg.time);
+      return;
+    }
+    if (m.startsWith(LOST_ERROR)) {
+      clientErrors.lost(lineNo);
+      // Go's own line per failed request (the application may log the same error again): counted once.
+      if (lastLost && msg.tagStart >= 19 && line.startsWith('RoundTrip failure: ', msg.tagStart - 19)) lastLost.failedRequests++;
+      return;
+    }
     if (m.startsWith(GOAWAY_ERROR)) {
       // An application's log of a failed request (no frame): counted for the account of a log without frames.
       clientErrors.goaway(m, lineNo);
@@ -782,9 +810,42 @@ export function createGoHttp2debugParser(): LineParser {
       const colon = m.indexOf(': ', 34);
       const framer = clientConnToFramer.get(m.slice(34, colon >= 0 ? colon : undefined));
       const c = framer ? connections.get(framer) : undefined;
-      if (c) { c.endNote = colon >= 0 ? m.slice(colon + 2) : m; c.endLine = lineNo; markEnded(c.id); }
+      if (c) {
+        // A health check's failure already told why (this error is then Go's own close: "use of closed network connection").
+        if (c.endLine === undefined) { c.endNote = colon >= 0 ? m.slice(colon + 2) : m; c.endLine = lineNo; }
+        markEnded(c.id);
+      }
       return;
     }
+  };
+
+  /**
+   * `Transport health check success|failure: <error>` (x/net http2 transport.go healthCheck): the outcome
+   * of a health-check PING (the lines name no connection). A timeout ends the oldest one waiting on a
+   * connection still open (all share one PingTimeout, so they time out in order): a PING the peer left
+   * unanswered, after which Go closes the connection (closeForLostPing) and its requests fail with
+   * "http2: client connection lost". Another error (the connection was closed meanwhile) is no fault
+   * of the peer; a success ends the oldest one waiting.
+   */
+  const healthCheckEnded = (m: string, lineNo: number, startChar: number, endChar: number, time: number | undefined): void => {
+    const timedOut = m === 'Transport health check failure: context deadline exceeded';
+    if (!timedOut && m.startsWith('Transport health check failure: ')) {
+      // Its PING, when already logged, waits on a connection closed since.
+      while (healthChecks.length > 0 && connections.get(frames.connectionOf(healthChecks.peek()!))?.endLine !== undefined) healthChecks.shift();
+      return;
+    }
+    let row = healthChecks.length > 0 ? healthChecks.shift() : undefined;
+    while (timedOut && row !== undefined && connections.get(frames.connectionOf(row))?.endLine !== undefined) row = healthChecks.length > 0 ? healthChecks.shift() : undefined;
+    if (row === undefined || !timedOut) return;
+    const c = connections.get(frames.connectionOf(row));
+    if (!c || c.lostPing) return;
+    c.lostPing = lastLost = { pingLine: frames.lineOf(row), line: lineNo, startChar, endChar, ...(time !== undefined ? { time } : {}), failedRequests: 0 };
+    c.closedLine ??= lineNo;
+    if (c.endLine === undefined) {
+      c.endNote = 'health check failed: no PING ACK within PingTimeout, so the Transport closed the connection ("http2: client connection lost")';
+      c.endLine = lineNo;
+    }
+    markEnded(c.id);
   };
 
   // ---- The byte path: the shapes that make up nearly all of a big log, read without a line string.

@@ -102,6 +102,26 @@ export interface ConnectionInfo {
   /** How the connection ended when the log says so (`EOF`, an error text). */
   endNote?: string;
   endLine?: number;
+  /**
+   * The line from which the logging endpoint had closed the connection itself: what it wrote later
+   * (the resets of its aborted streams, a PING) never reached the peer, so it is no load on the peer.
+   */
+  closedLine?: number;
+  /** The logging endpoint closed the connection because a PING of its own went unanswered (Go's health check). */
+  lostPing?: LostPing;
+}
+
+/** A PING whose missing ACK made its sender close the connection (Go: `http2: client connection lost`). */
+export interface LostPing {
+  /** Line of the PING frame. */
+  pingLine: number;
+  /** Line where the log says the sender gave up (`Transport health check failure: context deadline exceeded`). */
+  line: number;
+  startChar: number;
+  endChar: number;
+  time?: number;
+  /** Requests that failed with the connection, as the log counts them (Go: `RoundTrip failure: http2: client connection lost`). */
+  failedRequests: number;
 }
 
 /** The result of one format parser. */

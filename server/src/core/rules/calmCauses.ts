@@ -147,8 +147,11 @@ export class ConnectionLoad {
    * not a megamorphic `.frame` lookup per frame and meter.
    */
   private readonly feeds = new FrameDispatch();
+  /** ConnectionInfo.closedLine, or no line. */
+  private readonly closedLine: number;
 
   constructor(trace: Trace, conn: Connection, ctx: RuleContext) {
+    this.closedLine = conn.info.closedLine ?? Infinity;
     // Each meter reads the threshold overrides of the rule that reports it.
     const m = (rule: string): MeterContext => ({ trace, conn, ctx, rule });
     this.flow = new FlowWindows(trace, conn);
@@ -174,7 +177,13 @@ export class ConnectionLoad {
     for (const { meter } of this.meters) this.feeds.add(meter.frame.bind(meter), meter.types);
   }
 
+  /** Can `f` be load on its receiver? Not what this endpoint wrote after closing the connection itself: it never left. */
+  delivered(f: FrameRecord): boolean {
+    return f.line <= this.closedLine || f.direction !== 'sent';
+  }
+
   frame(f: FrameRecord): void {
+    if (!this.delivered(f)) return;
     const feeds = this.feeds.visitorsOf(f.type);
     for (let k = 0; k < feeds.length; k++) feeds[k]!(f);
   }

@@ -13,6 +13,7 @@ import { scanOnly } from './engine.ts';
 import type { ConnectionScan, Finding, Rule, RuleContext, ScanContext } from './types.ts';
 import { at } from './util.ts';
 import { frameTypes } from './frameDispatch.ts';
+import { readPast } from './readPast.ts';
 
 export const SETTINGS_FLOOD = 'settings-flood';
 
@@ -57,10 +58,17 @@ export class SettingsMeter implements Meter {
     return lastFrameFrom(this.m.trace, this.m.conn, otherSide(this.side));
   }
 
-  /** At the end of the connection: SETTINGS sent but not acknowledged although the peer kept sending frames afterwards. */
-  unacknowledged(): number {
-    if (!this.lastSettings || this.lastPeerFrame() < this.lastSettings.index) return 0;
-    return this.acks.queue.outstandingSettings;
+  /**
+   * At the end of the connection: SETTINGS sent but not acknowledged although the peer read them (it
+   * answered a later frame: readPast.ts), and the peer's frame that shows it; undefined otherwise.
+   */
+  unacknowledged(): { count: number; proof: FrameRecord } | undefined {
+    const s = this.lastSettings;
+    if (!s || this.lastPeerFrame() < s.index) return undefined;
+    const count = this.acks.queue.outstandingSettings;
+    if (count === 0) return undefined;
+    const read = readPast(this.m.trace, this.m.conn, this.side);
+    return read.written > s.index ? { count, proof: this.m.trace.frames.row(read.answer) } : undefined;
   }
 
   verdicts(): ProfileVerdict[] {
@@ -119,13 +127,16 @@ export const settingsFloodRule: Rule = {
             continue;
           }
           const missing = meter.unacknowledged();
-          if (missing > 0 && meter.lastSettings) {
+          if (missing && meter.lastSettings) {
             const s = meter.lastSettings;
             const peer = meter.side === 'client' ? 'server' : 'client';
             findings.push({
               rule: SETTINGS_FLOOD, severity: 'warning', line: s.line, startChar: s.startChar, endChar: s.endChar, connection: conn.id, frame: s.index,
-              related: [at(trace.frames.row(meter.lastPeerFrame()), `the ${peer} kept sending frames, without the ACK`)],
-              message: `${n(missing)} SETTINGS frame${missing === 1 ? '' : 's'} from the ${meter.side} never acknowledged, although the ${peer} kept sending frames. RFC 9113 §6.5.3: the receiver must send SETTINGS with ACK "immediately" after applying them; the sender may close the connection with SETTINGS_TIMEOUT.`,
+              related: [
+                at(missing.proof, `the ${peer} answered a frame sent after these SETTINGS, so it had received them, without the ACK`),
+                ...(meter.lastPeerFrame() !== missing.proof.index ? [at(trace.frames.row(meter.lastPeerFrame()), `the ${peer}'s last frame, still without the ACK`)] : []),
+              ],
+              message: `${n(missing.count)} SETTINGS frame${missing.count === 1 ? '' : 's'} from the ${meter.side} never acknowledged, although the ${peer} read past them (it answered a later frame). RFC 9113 §6.5.3: the receiver must send SETTINGS with ACK "immediately" after applying them; the sender may close the connection with SETTINGS_TIMEOUT.`,
             });
           }
         }
