@@ -1,6 +1,7 @@
 /**
  * cancelled-response: the client reset a stream with CANCEL after its request was complete and the
- * response had begun — the response body was closed before it was read to EOF.
+ * response had begun — the response body was closed before it was read to EOF, or (while the body
+ * was still arriving) the request's deadline ended.
  */
 import { FrameType } from '../model/frame.ts';
 import type { Connection, FrameRecord, Stream, Trace } from '../model/trace.ts';
@@ -9,6 +10,7 @@ import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { Finding, RelatedLocation, Rule } from './types.ts';
 import { at } from './util.ts';
 import { lowerBound } from '../lowerBound.ts';
+import { formatNumber } from '../numberText.ts';
 
 export const CANCELLED_RESPONSE = 'cancelled-response';
 
@@ -24,6 +26,8 @@ const STORY = [
   '\tresp.Body.Close()',
   '}()',
   '```',
+  '',
+  'The same frames come from a request whose deadline ends while its body is still arriving (`http.Client.Timeout`, a context with a deadline): that body was not left unread but came too slowly, and draining it does not help. Go\'s error tells them apart: `context deadline exceeded (Client.Timeout or context cancellation while reading body)`. A reset after END_STREAM arrived is an early close.',
 ].join('\n');
 
 export const cancelledResponseRule: Rule = {
@@ -57,6 +61,8 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   let requestComplete = false;
   let responseHeaders: FrameRecord | undefined;
   let lastData: FrameRecord | undefined;
+  /** Response DATA bytes before the reset. */
+  let dataBytes = 0;
   let endBefore: FrameRecord | undefined;
   let endAfter: FrameRecord | undefined;
   for (const i of stream.frames) {
@@ -66,7 +72,10 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
     if (before && fromClient && (f.type === FrameType.HEADERS || f.type === FrameType.DATA) && (f.flags & 1)) requestComplete = true;
     if (fromClient) continue;
     if (f.type === FrameType.HEADERS && before && !responseHeaders) responseHeaders = f;
-    if (f.type === FrameType.DATA && before) lastData = f;
+    if (f.type === FrameType.DATA && before) {
+      lastData = f;
+      dataBytes += f.length;
+    }
     if ((f.type === FrameType.DATA || f.type === FrameType.HEADERS) && (f.flags & 1)) {
       if (before) endBefore ??= f;
       else endAfter ??= f;
@@ -93,12 +102,19 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   related.sort((a, b) => a.line - b.line);
 
   const path = named && stream.path ? ` ${stream.method ?? ''} ${stream.path}`.replace(/\s+/g, ' ') : '';
-  const parts = [
-    `Stream ${stream.id}${path}: the client cancelled the response (RST_STREAM CANCEL) after its headers arrived — the response body was closed before it was read to the end (Go: resp.Body.Close() without draining).`,
-  ];
-  if (endBefore) parts.push('The response was already complete (END_STREAM came first), so this reset was entirely unnecessary.');
+  const parts: string[] = [];
+  if (endBefore) {
+    parts.push(`Stream ${stream.id}${path}: the client cancelled the response (RST_STREAM CANCEL) after its headers arrived — the response body was closed before it was read to the end (Go: resp.Body.Close() without draining).`);
+    parts.push('The response was already complete (END_STREAM came first), so this reset was entirely unnecessary.');
+  } else {
+    // Still arriving: an early close and a deadline give the same frames (real: go-undrained-body, go-client-timeout).
+    parts.push(`Stream ${stream.id}${path}: the client cancelled the response (RST_STREAM CANCEL) while its body was still arriving (${formatNumber(dataBytes)} bytes of DATA by then, no END_STREAM).`
+      + ' Either the client\'s code closed the body before the end (Go: resp.Body.Close() without draining), or the request\'s deadline ended while the body was being read (http.Client.Timeout, a context deadline: Go\'s error then says "context deadline exceeded (Client.Timeout or context cancellation while reading body)").');
+  }
   if (ping) parts.push('A PING went out with the reset; repeated per request, edges treat these as a PING flood and answer GOAWAY ENHANCE_YOUR_CALM.');
-  parts.push('Fix: drain the body (io.Copy(io.Discard, resp.Body)) before Close().');
+  parts.push(endBefore
+    ? 'Fix: drain the body (io.Copy(io.Discard, resp.Body)) before Close().'
+    : 'Fix: if the code stops reading early, drain the body (io.Copy(io.Discard, resp.Body)) before Close(); if a deadline ended it, the response took longer than the client allows.');
 
   return {
     rule: CANCELLED_RESPONSE,
