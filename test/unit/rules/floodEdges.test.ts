@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameType } from '../../../server/src/core/model/frame.ts';
-import { clientPreface, pingQ, read, wrote } from '../helpers.ts';
+import { clientPreface, pingQ, read, stamp, wrote } from '../helpers.ts';
 import { analyzeLines, byRule } from './ruleHelpers.ts';
 
 const ping = (i: number): string => pingQ([0, 0, 0, 0, i >>> 24, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff]);
@@ -41,6 +41,30 @@ describe('ping-flood edges (nghttp2 queued ACKs: 1,000)', () => {
     const [f] = byRule(analyzeLines(lines, { profiles: ['nghttp2'] }), 'ping-flood');
     assert.equal(f!.severity, 'warning');
     assert.match(f!.message, /could cut the connection: at most 1 PING\/SETTINGS frame awaiting an ACK at once, of 1,000 queued ACKs allowed; but 1,002 sent within one second/);
+  });
+});
+
+describe('profiles a connection\'s peer cannot be', () => {
+  // hand-made: one request answered, with its fields as Go's Transport logs them, then PINGs 5 s apart
+  // without data (grpc-go strikes: closer than 5 min, no HEADERS/DATA from the server in between)
+  const field = (at: number, kind: 'Transport encoding header' | 'decoded hpack field header field', name: string, value: string): string => `${stamp(at)}http2: ${kind} "${name}" = "${value}"`;
+  const lines = (grpc: boolean): string[] => [
+    ...clientPreface(0),
+    field(0, 'Transport encoding header', ':method', grpc ? 'POST' : 'GET'),
+    field(0, 'Transport encoding header', ':path', grpc ? '/pkg.Service/Method' : '/item/1'),
+    ...(grpc ? [field(0, 'Transport encoding header', 'content-type', 'application/grpc')] : []),
+    wrote(`HEADERS flags=${grpc ? '' : 'END_STREAM|'}END_HEADERS stream=1 len=10`, 0),
+    read('HEADERS flags=END_HEADERS stream=1 len=5', 0),
+    field(0, 'decoded hpack field header field', ':status', '200'),
+    field(0, 'decoded hpack field header field', 'content-type', grpc ? 'application/grpc' : 'text/plain'),
+    read('DATA flags=END_STREAM stream=1 len=3 data="ok\\n"', 0),
+    ...Array.from({ length: 4 }, (_, i) => [wrote(`PING len=8 ping=${ping(i)}`, 5 * (i + 1)), read(`PING flags=ACK len=8 ping=${ping(i)}`, 5 * (i + 1))]).flat(),
+  ];
+  it('grpc-go\'s keepalive strikes are not counted on a connection that carried a plain HTTP request and its answer; they are on a gRPC one', () => {
+    const [grpcCut] = byRule(analyzeLines(lines(true)), 'ping-flood');
+    assert.equal(grpcCut!.severity, 'error');
+    assert.match(grpcCut!.message, /grpc-go server \(keepalive EnforcementPolicy defaults\) would cut the connection here/);
+    assert.deepEqual(byRule(analyzeLines(lines(false)), 'ping-flood'), []);
   });
 });
 

@@ -2,7 +2,8 @@
  * Go's HTTP/2 health check on a hung server (real: fixtures/go-health-check/record.sh). A Go 1.24
  * client with HTTP2Config.SendPingTimeout and PingTimeout of 1 s talks to a Go server that the
  * recorder stops (SIGSTOP) for 4 s (`frames/`, `app-only/`) or 9 s (`frames-long/`, where the new
- * connections the client dials meanwhile are lost too). Each lost connection is a health-check PING
+ * connections the client dials meanwhile are lost too), or not at all (`idle/`: the health checks of an
+ * idle connection, all answered). Each lost connection is a health-check PING
  * without ACK; the client then closes it and its requests fail with "http2: client connection lost".
  * Expected numbers come from the client's own record (truth.json) and from the raw lines, not from h2lens.
  */
@@ -53,6 +54,18 @@ describe('Go health check, server hung (real: go-health-check)', () => {
       const a = analyzeText(fixture(`go-health-check/${run}/server.log`));
       assert.ok(a.trace!.frames.length > 500);
       assert.deepEqual(a.findings.filter((f) => ABOVE_INFO.has(f.severity)).map((f) => `${f.rule}@${f.line + 1}`), []);
+    });
+  }
+
+  for (const side of ['client', 'server'] as const) {
+    it(`idle/${side}.log: health checks on an idle connection to a Go server, every PING answered → no finding (grpc-go's keepalive budget is not this peer's)`, () => {
+      const log = fixture(`go-health-check/idle/${side}.log`);
+      const pings = log.match(/: (wrote|read) PING len=8 ping=/g)!.length;
+      const acks = log.match(/: (wrote|read) PING flags=ACK len=8 ping=/g)!.length;
+      assert.ok(pings >= 8, `${pings} PINGs`);
+      assert.equal(acks, pings, 'every PING answered');
+      // Before: "grpc-go server would cut the connection here" (error), though a grpc-go server refuses plain HTTP.
+      assert.deepEqual(analyzeText(log).findings.map((f) => `${f.rule}@${f.line + 1}`), []);
     });
   }
 

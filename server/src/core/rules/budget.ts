@@ -145,8 +145,10 @@ export function limitsOf(ctx: RuleContext, rule: string, key: LimitKey): Readonl
 export const isOverridden = (l: Limit | undefined): boolean => !!l && l.source.startsWith('setting ');
 
 /** Notes of the evaluated profiles about this rule, and the settings that replaced a profile number. */
-export function notesFor(ctx: RuleContext, rule: string): string[] {
+export function notesFor(ctx: RuleContext, rule: string, keys: readonly LimitKey[] = []): string[] {
   const out: string[] = [];
+  // A profile left out on this connection is told where its limits would have been read (`keys`).
+  for (const { profile, reason } of ctx.notApplied ?? []) if (keys.some((k) => profile.limits[k])) out.push(`${profile.name}: ${reason}.`);
   for (const p of ctx.profiles) for (const note of p.notes ?? []) if (note.rules.includes(rule)) out.push(`${p.name}: ${note.text}.`);
   for (const [key, value] of Object.entries(ctx.thresholds?.[rule] ?? {})) {
     const had = ctx.profiles.filter((p) => p.limits[key as LimitKey]).map((p) => `${p.name} ${n(p.limits[key as LimitKey]!.value)}`);

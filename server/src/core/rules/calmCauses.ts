@@ -24,6 +24,7 @@ import type { FlowViolation } from './flowWindows.ts';
 import { FlowWindows } from './flowWindows.ts';
 import { StreamSet } from './streamSlots.ts';
 import { FrameDispatch, frameTypes } from './frameDispatch.ts';
+import { contextForPeer } from './peerContext.ts';
 
 export type { CauseKind } from './budget.ts';
 
@@ -152,8 +153,10 @@ export class ConnectionLoad {
 
   constructor(trace: Trace, conn: Connection, ctx: RuleContext) {
     this.closedLine = conn.info.closedLine ?? Infinity;
-    // Each meter reads the threshold overrides of the rule that reports it.
-    const m = (rule: string): MeterContext => ({ trace, conn, ctx, rule });
+    // Each meter reads the threshold overrides of the rule that reports it, and the profiles this
+    // connection's peer can be.
+    const peerCtx = contextForPeer(conn, ctx);
+    const m = (rule: string): MeterContext => ({ trace, conn, ctx: peerCtx, rule });
     this.flow = new FlowWindows(trace, conn);
     const both = <T extends Meter>(make: (side: Side) => T): Record<Side, T> => {
       const r = { client: make('client'), server: make('server') };

@@ -8,6 +8,9 @@ import { FrameType, endsStream } from '../model/frame.ts';
 import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
+
+/** The limits of keepalive-strike budgets: a profile left out here is told in the PING budget's notes. */
+const STRIKE_KEYS = ['maxPingStrikes', 'pingMinIntervalMs', 'pingIdleMinIntervalMs'] as const;
 import { Sample, SlidingCount, during, fromSide, lastFrameFrom, limitOf, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import type { RuleContext } from './types.ts';
@@ -261,7 +264,7 @@ export class PingMeter implements Meter {
     return {
       rule: 'ping-flood', kind: 'pings', offender: this.pinger, count: this.pings.count,
       headline: `${n(this.pings.count)} PING${this.pings.count === 1 ? '' : 's'} from the ${this.pinger}${during(this.pings.first[0], this.pings.last)}${this.peak.peak > 1 ? ` (at most ${n(this.peak.peak)} within one second)` : ''}${paired}`,
-      verdicts, notes: notesFor(this.m.ctx, this.m.rule), first: this.pings.first, recent,
+      verdicts, notes: notesFor(this.m.ctx, this.m.rule, STRIKE_KEYS), first: this.pings.first, recent,
       // Reset + PING pairs break ties: the pattern edges are known to count.
       score: scoreOf(verdicts) + (this.pairCount / this.pings.count) * 0.01,
     };

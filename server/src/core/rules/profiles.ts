@@ -102,6 +102,11 @@ export interface PeerProfile {
   name: string;
   limits: Partial<Record<LimitKey, Limit>>;
   notes?: ProfileNote[];
+  /**
+   * The peer answers gRPC requests only, with its source: a connection on which a plain HTTP request
+   * got an answer is not with this peer, and its limits are left out there (rules/peerContext.ts).
+   */
+  grpcOnly?: string;
 }
 
 // Actions, shared by the profiles built on the same library.
@@ -122,6 +127,7 @@ export const PROFILES: readonly PeerProfile[] = [
   {
     id: 'grpc-go',
     name: 'grpc-go server (keepalive EnforcementPolicy defaults)',
+    grpcOnly: 'grpc/grpc-go internal/transport/http_util.go decodeHeader (v1.33.3, as Debian packages it): a request without an application/grpc content-type is refused with RST_STREAM PROTOCOL_ERROR, never answered',
     limits: {
       pingMinIntervalMs: { value: 5 * 60_000, source: 'grpc/grpc-go keepalive/keepalive.go (EnforcementPolicy.MinTime default 5 min)' },
       pingIdleMinIntervalMs: { value: 2 * 3_600_000, source: 'grpc/grpc-go internal/transport/defaults.go (defaultPingTimeout 2 h, used when PermitWithoutStream is false and no stream is active)' },

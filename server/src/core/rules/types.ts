@@ -46,6 +46,8 @@ export interface RuleContext {
    * `h2lens.rules.<id>.<param>`.
    */
   thresholds?: Record<string, Record<string, number>>;
+  /** Profiles left out on this connection because its peer cannot be them, with why (rules/peerContext.ts). */
+  notApplied?: ReadonlyArray<{ profile: PeerProfile; reason: string }>;
 }
 
 export interface Rule {
