@@ -5,10 +5,10 @@
  * regular expression touches untrusted text, so a 50 MB single line costs what reading it costs.
  * Lines that are not HTTP/2 (application output, grpclog, panics) are skipped.
  */
-import type { ConnectionInfo, FrameEvent, HeaderField, LostPing, ParsedLog } from '../model/frame.ts';
+import type { ConnectionInfo, FrameEvent, HandlerPanic, HeaderField, LostPing, ParsedLog } from '../model/frame.ts';
 import { CORE_TYPE_NAMES, FrameType } from '../model/frame.ts';
 import { FrameTable } from '../model/frameTable.ts';
-import { errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
+import { ErrorCode, errorCodeByName, flagBit, frameTypeCode } from '../knowledge/rfc9113.ts';
 import { isAscii } from 'node:buffer';
 import { Queue } from '../queue.ts';
 import { ByteInterner, bytePattern, indexIn, latin1, matchAt, matchWords, readUint as readUintAt, sameBytes, uintEnd, viewOf, type ViewedBytes } from './byteText.ts';
@@ -699,6 +699,11 @@ export function createGoHttp2debugParser(): LineParser {
   const healthChecks = new Queue<number>();
   /** The connection closed last for a lost PING: Go's `RoundTrip failure` lines of its requests follow. */
   let lastLost: LostPing | undefined;
+  /**
+   * Handler panics not yet tied to their reset, by the client's address (`http2: panic serving <addr>:
+   * <value>`, logged before the server writes the stream's RST_STREAM INTERNAL_ERROR).
+   */
+  const panics = new Map<string, Queue<HandlerPanic>>();
   const fields = new HeaderFieldTable();
   const lists = new HeaderListTable();
   /**
@@ -711,6 +716,7 @@ export function createGoHttp2debugParser(): LineParser {
     if (!frames.isReceived(row)) {
       // The connection's side says whose encoding lines a HEADERS takes (asked only for those).
       const type = frames.typeOf(row);
+      if (panics.size > 0 && type === FrameType.RST_STREAM && frames.row(row).errorCode === ErrorCode.INTERNAL_ERROR) tiePanic(row);
       if (healthChecksSent > 0 && type === FrameType.PING && (frames.flagsOf(row) & 1) === 0) {
         healthChecksSent--;
         // One on a connection already closed fails at once, whatever the peer does: not waited for.
@@ -787,6 +793,17 @@ export function createGoHttp2debugParser(): LineParser {
       pendingConns.push({ role: 'server', peer: m.slice(23, on >= 0 ? on : undefined).trim(), line: lineNo });
       return;
     }
+    if (m.startsWith('panic serving ')) {
+      // net/http's serverConn.runHandler: `http2: panic serving %v: %v\n%s` (the client's address, the value, a stack).
+      const colon = m.indexOf(': ', 14);
+      if (colon < 0) return;
+      const addr = m.slice(14, colon);
+      let q = panics.get(addr);
+      if (!q) panics.set(addr, (q = new Queue()));
+      // Bounded: a panic whose reset never comes (the log ends) must not pile up per address.
+      if (q.length < 1024) q.push({ line: lineNo, startChar: msg.tagStart, endChar: line.length, value: m.slice(colon + 2, colon + 2 + 200) });
+      return;
+    }
     if (m.startsWith('Transport sending health check')) {
       healthChecksSent++;
       return;
@@ -817,6 +834,15 @@ export function createGoHttp2debugParser(): LineParser {
       }
       return;
     }
+  };
+
+  /** A server's RST_STREAM INTERNAL_ERROR: the reset of the oldest panic logged for its connection's client, if any. */
+  const tiePanic = (row: number): void => {
+    const c = connections.get(frames.connectionOf(row));
+    const q = c?.peer !== undefined ? panics.get(c.peer) : undefined;
+    if (!c || !q || q.length === 0) return;
+    (c.handlerPanics ??= new Map()).set(frames.lineOf(row), q.shift());
+    if (q.length === 0) panics.delete(c.peer!);
   };
 
   /**

@@ -109,6 +109,17 @@ export interface ConnectionInfo {
   closedLine?: number;
   /** The logging endpoint closed the connection because a PING of its own went unanswered (Go's health check). */
   lostPing?: LostPing;
+  /** Streams this endpoint (a server) reset because their handler panicked, by the reset's line: where the log says so. */
+  handlerPanics?: Map<number, HandlerPanic>;
+}
+
+/** Go's `http2: panic serving <addr>: <value>` line, tied to the RST_STREAM INTERNAL_ERROR that followed it. */
+export interface HandlerPanic {
+  line: number;
+  startChar: number;
+  endChar: number;
+  /** What the handler panicked with. */
+  value: string;
 }
 
 /** A PING whose missing ACK made its sender close the connection (Go: `http2: client connection lost`). */

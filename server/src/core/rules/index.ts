@@ -13,6 +13,7 @@ import { resetFloodRule } from './resetFlood.ts';
 import { settingsFloodRule } from './settingsFlood.ts';
 import { streamIdViolationRule } from './streamIdViolation.ts';
 import { streamStateViolationRule } from './streamStateViolation.ts';
+import { streamErrorRule } from './streamError.ts';
 import { scanSteps } from './engine.ts';
 import { runSteps, type Steps } from '../steps.ts';
 import type { Finding, Rule, RuleContext } from './types.ts';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   unansweredPingRule,
   streamStateViolationRule,
   streamIdViolationRule,
+  streamErrorRule,
 ];
 
 export function ruleById(id: string): Rule | undefined {
