@@ -128,6 +128,8 @@ describe('Go parser: byte path = string reference', () => {
       '2026/11/25 10:09:21 http2: Transport health check success',
       '2026/11/25 10:09:21 http2: Transport readFrame error on conn 0xc000102000: (*net.OpError) read tcp 127.0.0.1:53108->127.0.0.1:35997: use of closed network connection',
       '2026/11/25 10:09:21 RoundTrip failure: http2: client connection lost',
+      '2026/11/25 11:54:42 http2: panic serving 127.0.0.1:59970: request 3: simulated handler failure',
+      '2026/11/25 11:54:42 http2: Framer 0xc0000022a0: wrote RST_STREAM stream=5 len=4 ErrCode=INTERNAL_ERROR',
     ];
     const edit = fc.tuple(fc.nat(), fc.nat(8), fc.string({ maxLength: 6, unit: fc.constantFrom('"', '\\', ' ', '=', '|', ':', '0', '9', 'x', 'é', '\r', 'A', '.', 'h', 'http2: ') }));
     const line = fc.tuple(fc.constantFrom(...shapes), fc.array(edit, { maxLength: 3 })).map(([l, edits]) => {

@@ -660,6 +660,7 @@ export function createGoHttp2debugParser(): LineParser {
       c.peer = announced.peer;
       c.line = announced.line;
       if (announced.clientConn) clientConnToFramer.set(announced.clientConn, key);
+      if (announced.role === 'server' && announced.peer) serverConnByPeer.set(announced.peer, c);
     } else c.line = lineNo;
     connections.set(key, c);
     return c;
@@ -704,6 +705,8 @@ export function createGoHttp2debugParser(): LineParser {
    * <value>`, logged before the server writes the stream's RST_STREAM INTERNAL_ERROR).
    */
   const panics = new Map<string, Queue<HandlerPanic>>();
+  /** A server's connections by client address (`server connection from <addr>`), the latest for each. */
+  const serverConnByPeer = new Map<string, ConnectionInfo>();
   const fields = new HeaderFieldTable();
   const lists = new HeaderListTable();
   /**
@@ -798,10 +801,14 @@ export function createGoHttp2debugParser(): LineParser {
       const colon = m.indexOf(': ', 14);
       if (colon < 0) return;
       const addr = m.slice(14, colon);
+      const p: HandlerPanic = { line: lineNo, startChar: msg.tagStart, endChar: line.length, value: m.slice(colon + 2, colon + 2 + 200) };
+      // The handler's goroutine queues the reset before it logs the panic: the reset may come first.
+      const c = serverConnByPeer.get(addr);
+      if (c && tieEarlierReset(c, p, msg.time)) return;
       let q = panics.get(addr);
       if (!q) panics.set(addr, (q = new Queue()));
       // Bounded: a panic whose reset never comes (the log ends) must not pile up per address.
-      if (q.length < 1024) q.push({ line: lineNo, startChar: msg.tagStart, endChar: line.length, value: m.slice(colon + 2, colon + 2 + 200) });
+      if (q.length < 1024) q.push(p);
       return;
     }
     if (m.startsWith('Transport sending health check')) {
@@ -834,6 +841,24 @@ export function createGoHttp2debugParser(): LineParser {
       }
       return;
     }
+  };
+
+  /**
+   * A panic logged after its reset: tied to the last frame the server wrote on the client's connection
+   * when that is an untied RST_STREAM INTERNAL_ERROR less than a second older (else it waits for the next one).
+   * Looked for among the last 64 frames: the two lines come microseconds apart.
+   */
+  const tieEarlierReset = (c: ConnectionInfo, p: HandlerPanic, time: number | undefined): boolean => {
+    for (let i = frames.length - 1, k = 0; i >= 0 && k < 64; i--, k++) {
+      if (frames.isReceived(i) || frames.connectionOf(i) !== c.id) continue;
+      if (frames.typeOf(i) !== FrameType.RST_STREAM || frames.row(i).errorCode !== ErrorCode.INTERNAL_ERROR) return false;
+      const line = frames.lineOf(i);
+      const t = frames.timeOf(i);
+      if (c.handlerPanics?.has(line) || (time !== undefined && t !== undefined && Math.abs(time - t) >= 1000)) return false;
+      (c.handlerPanics ??= new Map()).set(line, p);
+      return true;
+    }
+    return false;
   };
 
   /** A server's RST_STREAM INTERNAL_ERROR: the reset of the oldest panic logged for its connection's client, if any. */
