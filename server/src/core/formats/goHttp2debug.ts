@@ -880,13 +880,12 @@ export function createGoHttp2debugParser(): LineParser {
    */
   const healthCheckEnded = (m: string, lineNo: number, startChar: number, endChar: number, time: number | undefined): void => {
     const timedOut = m === 'Transport health check failure: context deadline exceeded';
-    if (!timedOut && m.startsWith('Transport health check failure: ')) {
-      // Its PING, when already logged, waits on a connection closed since.
-      while (healthChecks.length > 0 && connections.get(frames.connectionOf(healthChecks.peek()!))?.endLine !== undefined) healthChecks.shift();
-      return;
+    if (m.startsWith('Transport health check failure: ')) {
+      // PINGs waiting on connections closed since can no longer time out: a failure ends them first.
+      while (healthChecks.length > 0 && connections.get(frames.connectionOf(healthChecks.peek()))?.endLine !== undefined) healthChecks.shift();
+      if (!timedOut) return;
     }
-    let row = healthChecks.length > 0 ? healthChecks.shift() : undefined;
-    while (timedOut && row !== undefined && connections.get(frames.connectionOf(row))?.endLine !== undefined) row = healthChecks.length > 0 ? healthChecks.shift() : undefined;
+    const row = healthChecks.length > 0 ? healthChecks.shift() : undefined;
     if (row === undefined || !timedOut) return;
     const c = connections.get(frames.connectionOf(row));
     if (!c || c.lostPing) return;

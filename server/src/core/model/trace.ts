@@ -101,6 +101,12 @@ class StreamSlot implements Stream {
   get status_(): string | undefined { return headerValue(this.responseHeaders, ':status'); }
 }
 
+/** A gRPC call: its request or response says `content-type: application/grpc…`, or the answer carries a grpc-status. */
+export function isGrpcStream(stream: Pick<Stream, 'requestHeaders' | 'responseHeaders'>): boolean {
+  const ct = headerValue(stream.requestHeaders, 'content-type') ?? headerValue(stream.responseHeaders, 'content-type');
+  return ct?.startsWith('application/grpc') === true || headerValue(stream.responseHeaders, 'grpc-status') !== undefined;
+}
+
 export function headerValue(headers: HeaderField[] | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   for (let i = 0; i < headers.length; i++) if (headers[i]!.name === name) return headers[i]!.value;

@@ -5,7 +5,7 @@
  */
 import { FrameType } from '../model/frame.ts';
 import type { Connection, FrameRecord, Stream, Trace } from '../model/trace.ts';
-import { headerValue, isFromClient } from '../model/trace.ts';
+import { headerValue, isFromClient, isGrpcStream } from '../model/trace.ts';
 import { ErrorCode } from '../knowledge/rfc9113.ts';
 import type { Finding, RelatedLocation, Rule } from './types.ts';
 import { at } from './util.ts';
@@ -43,7 +43,7 @@ export const cancelledResponseRule: Rule = {
       for (const stream of conn.streams.values()) {
         const rst = stream.resetFrame === undefined ? undefined : trace.frames.row(stream.resetFrame);
         if (!rst || rst.errorCode !== ErrorCode.CANCEL || !isFromClient(conn, rst)) continue;
-        let grpc = isGrpc(stream);
+        let grpc = isGrpcStream(stream);
         if (stream.headersGuessed) {
           if (connectionGrpc === null) connectionGrpc = grpcConnection(conn);
           grpc = connectionGrpc ?? grpc;
@@ -132,12 +132,6 @@ function diagnose(trace: Trace, stream: Stream, rst: FrameRecord, serverView: bo
   };
 }
 
-/** A gRPC call: its request or response says `content-type: application/grpc…`, or the answer carries a grpc-status. */
-function isGrpc(stream: Stream): boolean {
-  const ct = headerValue(stream.requestHeaders, 'content-type') ?? headerValue(stream.responseHeaders, 'content-type');
-  return ct?.startsWith('application/grpc') === true || headerValue(stream.responseHeaders, 'grpc-status') !== undefined;
-}
-
 /**
  * Does `conn` carry gRPC, by its streams whose fields are sure (not FrameEvent.headersGuessed)? For a
  * stream whose own fields may be another stream's: a connection carries gRPC calls or plain requests,
@@ -148,7 +142,7 @@ function grpcConnection(conn: Connection): boolean | undefined {
   let plain = 0;
   for (const s of conn.streamList) {
     if (s.headersGuessed) continue;
-    if (isGrpc(s)) grpc++;
+    if (isGrpcStream(s)) grpc++;
     else if (headerValue(s.requestHeaders, 'content-type') !== undefined || headerValue(s.responseHeaders, 'content-type') !== undefined) plain++;
   }
   return grpc + plain === 0 ? undefined : grpc > plain;

@@ -5,7 +5,7 @@
  * request got an answer, "grpc-go would cut here" is about no peer that could be on the other end. A Go
  * client's health-check PINGs to a Go server were reported as a ping-flood error that way.
  */
-import { headerValue, type Connection } from '../model/trace.ts';
+import { headerValue, isGrpcStream, type Connection } from '../model/trace.ts';
 import type { RuleContext } from './types.ts';
 
 const withoutGrpcOnly = new WeakMap<RuleContext, RuleContext>();
@@ -29,16 +29,13 @@ export function contextForPeer(conn: Connection, ctx: RuleContext): RuleContext 
 }
 
 /**
- * Did a request without an application/grpc content-type get an answer (a :status without grpc-status)?
+ * Did a request that is no gRPC call (isGrpcStream) get an answer (a :status)?
  * Only streams whose fields the log tied to them count (not Stream.headersGuessed).
  */
 function answersPlainHttp(conn: Connection): boolean {
   for (const s of conn.streamList) {
-    if (s.headersGuessed || !s.requestHeaders || !s.responseHeaders) continue;
-    if (headerValue(s.requestHeaders, ':method') === undefined || headerValue(s.responseHeaders, ':status') === undefined) continue;
-    if (headerValue(s.requestHeaders, 'content-type')?.startsWith('application/grpc')) continue;
-    if (headerValue(s.responseHeaders, 'grpc-status') !== undefined) continue;
-    return true;
+    if (s.headersGuessed || headerValue(s.requestHeaders, ':method') === undefined || headerValue(s.responseHeaders, ':status') === undefined) continue;
+    if (!isGrpcStream(s)) return true;
   }
   return false;
 }

@@ -8,9 +8,6 @@ import { FrameType, endsStream } from '../model/frame.ts';
 import type { Connection, FrameRecord, Trace } from '../model/trace.ts';
 import { isFromClient } from '../model/trace.ts';
 import type { Measurement, Meter, MeterContext, ProfileVerdict, Side } from './budget.ts';
-
-/** The limits of keepalive-strike budgets: a profile left out here is told in the PING budget's notes. */
-const STRIKE_KEYS = ['maxPingStrikes', 'pingMinIntervalMs', 'pingIdleMinIntervalMs'] as const;
 import { Sample, SlidingCount, during, fromSide, lastFrameFrom, limitOf, limitsOf, n, notesFor, scoreOf } from './budget.ts';
 import type { PeerProfile } from './profiles.ts';
 import type { RuleContext } from './types.ts';
@@ -18,6 +15,9 @@ import { formatSeconds } from './util.ts';
 import { StreamSet } from './streamSlots.ts';
 import { frameTypes } from './frameDispatch.ts';
 import { lowerBound } from '../lowerBound.ts';
+
+/** The limits of keepalive-strike budgets: a profile left out here is told in the PING budget's notes. */
+const STRIKE_KEYS = ['maxPingStrikes', 'pingMinIntervalMs', 'pingIdleMinIntervalMs'] as const;
 
 export type { ProfileVerdict } from './budget.ts';
 

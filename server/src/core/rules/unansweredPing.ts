@@ -25,7 +25,7 @@ export const unansweredPingRule: Rule = {
   check(trace: Trace, ctx: RuleContext): Finding[] {
     return scanOnly(unansweredPingRule, trace, ctx);
   },
-  scan({ trace, conn, ctx }: ScanContext): ConnectionScan {
+  scan({ trace, conn, ctx, load }: ScanContext): ConnectionScan {
     const timeoutProfile = ctx.profiles.find((p) => p.limits.pingTimeoutMs);
     const timeoutMs = timeoutProfile ? limitOf(ctx, UNANSWERED_PING, timeoutProfile, 'pingTimeoutMs')?.value : undefined;
     const findings: Finding[] = [];
@@ -34,12 +34,11 @@ export const unansweredPingRule: Rule = {
     const waiting = new Map<string, Queue<FrameRecord>>();
     const unanswered: FrameRecord[] = [];
     const late: Array<{ ping: FrameRecord; ack: FrameRecord }> = [];
-    const closedLine = conn.info.closedLine ?? Infinity;
     /** This endpoint closed the connection because a PING of its own went unanswered (the log says so). */
     const lost = conn.info.lostPing;
     const frame = (f: FrameRecord): void => {
         // A PING written after this endpoint closed the connection never reached the peer.
-        if (f.type !== FrameType.PING || (f.line > closedLine && f.direction === 'sent')) return;
+        if (f.type !== FrameType.PING || !load.delivered(f)) return;
         if ((f.flags & 1) === 0) {
           const key = `${f.direction}:${f.pingPayload ?? ''}`;
           let q = waiting.get(key);
@@ -70,20 +69,15 @@ export const unansweredPingRule: Rule = {
         const related: RelatedLocation[] = unanswered.slice(1, MAX_RELATED + 1).map((p) => at(p, 'another PING without ACK'));
         const sender = first.direction === 'sent' ? 'this endpoint' : 'the peer';
         const answerer = first.direction === 'sent' ? 'The peer' : 'This endpoint';
-        if (lost !== undefined && first.line === lost.pingLine && first.direction === 'sent') {
-          related.unshift({ line: lost.line, startChar: lost.startChar, endChar: lost.endChar, message: 'the health check gives up: the connection is closed as lost' });
-          findings.push({
-            rule: UNANSWERED_PING, severity: 'warning', line: first.line, startChar: first.startChar, endChar: first.endChar,
-            connection: conn.id, frame: first.index, related,
-            message: lostPingMessage(lost, first, unanswered.length - 1),
-          });
-        } else {
-          findings.push({
-            rule: UNANSWERED_PING, severity: 'warning', line: first.line, startChar: first.startChar, endChar: first.endChar,
-            connection: conn.id, frame: first.index, related,
-            message: `${plural(unanswered.length, 'PING')} sent by ${sender} never got an ACK. ${answerer} must answer every PING with an ACK carrying the same 8 bytes (RFC 9113 §6.7); a pinger treats a missing ACK as a dead connection${timeoutProfile ? ` (${timeoutProfile.name}: after ${formatSeconds(timeoutMs! / 1000)})` : ''}. When many PINGs are unanswered, the peer is overloaded or not reading — or has already decided this is a flood.`,
-          });
-        }
+        const givenUp = lost !== undefined && first.line === lost.pingLine && first.direction === 'sent';
+        if (givenUp) related.unshift({ line: lost.line, startChar: lost.startChar, endChar: lost.endChar, message: 'the health check gives up: the connection is closed as lost' });
+        findings.push({
+          rule: UNANSWERED_PING, severity: 'warning', line: first.line, startChar: first.startChar, endChar: first.endChar,
+          connection: conn.id, frame: first.index, related,
+          message: givenUp
+            ? lostPingMessage(lost, first, unanswered.length - 1)
+            : `${plural(unanswered.length, 'PING')} sent by ${sender} never got an ACK. ${answerer} must answer every PING with an ACK carrying the same 8 bytes (RFC 9113 §6.7); a pinger treats a missing ACK as a dead connection${timeoutProfile ? ` (${timeoutProfile.name}: after ${formatSeconds(timeoutMs! / 1000)})` : ''}. When many PINGs are unanswered, the peer is overloaded or not reading — or has already decided this is a flood.`,
+        });
       }
       if (late.length) {
         const { ping, ack } = late[0]!;
